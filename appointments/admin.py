@@ -1,0 +1,76 @@
+from django.contrib import admin
+
+from trusts.admin import ReadOnlyAdmin, TrustScopedAdmin
+
+from .models import Appointment, AppointmentEvent, Notice, Patient, StrikeImpact
+
+
+class AppointmentEventInline(admin.TabularInline):
+    """The booking's history, newest last. Read-only: history is append-only."""
+
+    model = AppointmentEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "from_status", "to_status", "strike", "actor", "batch_id", "detail"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Patient)
+class PatientAdmin(TrustScopedAdmin):
+    list_display = ["id", "nhs_number", "family_name", "given_name", "preferred_channel"]
+    list_filter = ["preferred_channel"]
+    search_fields = ["=nhs_number", "family_name", "postcode"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(TrustScopedAdmin):
+    list_display = [
+        "reference",
+        "starts_at",
+        "trust",
+        "site",
+        "service",
+        "kind",
+        "priority",
+        "status",
+    ]
+    list_filter = ["status", "kind", "priority", "trust", "service"]
+    search_fields = ["=reference", "=external_id", "=patient__nhs_number"]
+    list_select_related = ["trust", "site", "service"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["patient"]
+    # Status changes go through the services, which write the history; not by hand here.
+    readonly_fields = ["reference", "status", "original_starts_at", "created_at", "updated_at"]
+    inlines = [AppointmentEventInline]
+
+
+@admin.register(StrikeImpact)
+class StrikeImpactAdmin(TrustScopedAdmin, ReadOnlyAdmin):
+    list_display = ["appointment", "strike", "outcome", "decided_at", "decided_by"]
+    list_filter = ["strike", "outcome"]
+    search_fields = ["=appointment__reference"]
+    list_select_related = ["appointment", "strike", "decided_by"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(TrustScopedAdmin, ReadOnlyAdmin):
+    list_display = ["id", "appointment", "strike", "kind", "channel", "status", "due_by", "sent_at"]
+    list_filter = ["strike", "kind", "channel", "status"]
+    search_fields = ["=appointment__reference", "=provider_reference"]
+    list_select_related = ["appointment", "strike"]
+
+
+@admin.register(AppointmentEvent)
+class AppointmentEventAdmin(TrustScopedAdmin, ReadOnlyAdmin):
+    list_display = ["at", "appointment", "action", "from_status", "to_status", "strike", "actor"]
+    list_filter = ["action", "to_status", "strike"]
+    search_fields = ["=appointment__reference", "=batch_id"]
+    list_select_related = ["appointment", "strike", "actor"]
+    date_hierarchy = "at"

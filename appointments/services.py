@@ -1,0 +1,119 @@
+"""Every write to appointments goes through here; each function owns its transaction."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from config.errors import DomainError
+from config.sql import insert_select, lock_rows
+from strikes.models import Strike
+
+from .models import ALLOWED_STATUS_MOVES, Appointment, AppointmentEvent, EventAction, Status
+
+
+class StatusMoveRefused(DomainError):
+    """Some of the bookings may not make the requested status move; none were moved."""
+
+    def __init__(self, to_status: str, refused: Mapping[str, int]) -> None:
+        self.to_status = to_status
+        self.refused = dict(refused)
+        parts = "; ".join(
+            f"{count} currently '{Status(status).label.lower()}'"
+            for status, count in sorted(refused.items())
+        )
+        super().__init__(
+            f"Cannot mark bookings as '{Status(to_status).label.lower()}': {parts} "
+            "may not move to that status. Nothing was changed."
+        )
+
+
+@dataclass(frozen=True)
+class StatusMoveResult:
+    moved: int
+    batch_id: uuid.UUID
+
+
+def statuses_that_may_become(to_status: str) -> set[str]:
+    return {source for source, targets in ALLOWED_STATUS_MOVES.items() if to_status in targets}
+
+
+def appointments_move_status(
+    *,
+    appointments: QuerySet[Appointment],
+    to_status: str,
+    actor: Any | None,
+    action: str = EventAction.STATUS_CHANGED,
+    strike: Strike | None = None,
+    detail: Mapping[str, Any] | None = None,
+    batch_id: uuid.UUID | None = None,
+) -> StatusMoveResult:
+    """Move every booking in ``appointments`` to ``to_status`` and record why, all or none.
+
+    Two statements whatever the number of bookings: one INSERT ... SELECT writes an
+    event per booking with its current status as ``from_status``, one UPDATE moves
+    exactly the bookings those events name. If any booking may not make the move (see
+    ``ALLOWED_STATUS_MOVES``) nothing is written and ``StatusMoveRefused`` says how many
+    of which status were refused.
+    """
+    if to_status not in Status.values:
+        raise DomainError(f"{to_status!r} is not an appointment status.")
+    batch_id = batch_id or uuid.uuid4()
+    now = timezone.now()
+    with transaction.atomic():
+        lock_rows(appointments)
+        refused = (
+            appointments.exclude(status__in=statuses_that_may_become(to_status))
+            .order_by()
+            .values("status")
+            .annotate(count=Count("pk"))
+        )
+        refused_counts = {row["status"]: row["count"] for row in refused}
+        if refused_counts:
+            raise StatusMoveRefused(to_status, refused_counts)
+
+        moved = insert_select(
+            into=AppointmentEvent,
+            select=appointments.order_by().values("pk", "status"),
+            columns={"appointment": "pk", "from_status": "status"},
+            constants={
+                "at": now,
+                "actor": actor.pk if actor is not None else None,
+                "strike": strike.pk if strike is not None else None,
+                "action": action,
+                "to_status": to_status,
+                "batch_id": batch_id,
+                "detail": dict(detail or {}),
+            },
+        )
+        batch_events = AppointmentEvent.objects.filter(batch_id=batch_id, to_status=to_status)
+        Appointment.objects.filter(pk__in=batch_events.values("appointment_id")).update(
+            status=to_status, updated_at=now
+        )
+    return StatusMoveResult(moved=moved, batch_id=batch_id)
+
+
+def appointment_move_status(
+    *,
+    appointment: Appointment,
+    to_status: str,
+    actor: Any | None,
+    action: str = EventAction.STATUS_CHANGED,
+    strike: Strike | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> Appointment:
+    """The single-booking form of ``appointments_move_status``; returns it refreshed."""
+    appointments_move_status(
+        appointments=Appointment.objects.filter(pk=appointment.pk),
+        to_status=to_status,
+        actor=actor,
+        action=action,
+        strike=strike,
+        detail=detail,
+    )
+    appointment.refresh_from_db(fields=["status", "updated_at"])
+    return appointment

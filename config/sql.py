@@ -1,0 +1,69 @@
+"""Set-based writes the ORM cannot express: INSERT ... SELECT (optionally ON CONFLICT).
+
+Bulk work ("every booking in this strike") must be one statement in the database, not a
+Python loop over rows. These helpers take a queryset as the SELECT, so the filtering
+stays in the ORM and scoping rules apply, and produce SQL that PostgreSQL and SQLite
+both accept.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import connection, models
+
+
+def insert_select(
+    *,
+    into: type[models.Model],
+    select: models.QuerySet,
+    columns: Mapping[str, str],
+    constants: Mapping[str, Any] | None = None,
+    ignore_conflicts: bool = False,
+) -> int:
+    """Insert one row into ``into`` per row of ``select``; return how many were inserted.
+
+    ``select`` is a ``values()`` queryset; ``columns`` maps each target field name to one
+    of its keys. ``constants`` gives the same value to every row (converted by the
+    target field, so UUIDs, JSON and datetimes are stored as the ORM would store them).
+    With ``ignore_conflicts`` rows that would break a unique constraint are skipped,
+    which is what makes re-running a bulk step change nothing.
+    """
+    constants = dict(constants or {})
+    meta = into._meta
+    select_sql, select_params = select.query.sql_with_params()
+    target_columns: list[str] = []
+    select_list: list[str] = []
+    params: list[Any] = []
+    quote = connection.ops.quote_name
+    for field_name, source_key in columns.items():
+        target_columns.append(quote(meta.get_field(field_name).column))
+        select_list.append(f"source.{quote(source_key)}")
+    for field_name, value in constants.items():
+        field = meta.get_field(field_name)
+        target_columns.append(quote(field.column))
+        select_list.append("%s")
+        params.append(field.get_db_prep_save(value, connection))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(target_columns)}) "
+        f"SELECT {', '.join(select_list)} FROM ({select_sql}) AS source"
+    )
+    if ignore_conflicts:
+        # SQLite needs a WHERE before ON CONFLICT to tell it from a join's ON.
+        sql += " WHERE 1 = 1 ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *select_params])
+        return cursor.rowcount
+
+
+def lock_rows(queryset: models.QuerySet) -> None:
+    """Lock the rows of ``queryset`` until the transaction ends, without fetching them.
+
+    PostgreSQL takes row locks (FOR UPDATE) so concurrent writers queue behind us.
+    SQLite needs nothing: its transactions begin IMMEDIATE and hold the database's single
+    write lock already.
+    """
+    if connection.vendor != "postgresql":
+        return
+    sql, params = queryset.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql} FOR UPDATE) AS locked", params)

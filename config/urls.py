@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import path
+
+from strikes.views import home
+
+from .views import healthz
+
+admin.site.site_header = "StrikeDesk administration"
+admin.site.site_title = "StrikeDesk"
+admin.site.index_title = "Trusts, strikes and bookings"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
