@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("strikedesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# config is not an installed app, so the call above never finds config/tasks.py.
+app.autodiscover_tasks(["config"])
 
 
 @app.on_after_configure.connect

@@ -172,3 +172,6 @@ LOGGING = {
 
 # Shown to patients and staff as the product's public address (notices, status links).
 STRIKEDESK_PUBLIC_URL = env.str("STRIKEDESK_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+# `manage.py load_demo` creates users with a published password: never on a server.
+STRIKEDESK_DEMO_ALLOWED = env.bool("STRIKEDESK_DEMO_ALLOWED", default=True)

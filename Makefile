@@ -1,0 +1,71 @@
+# StrikeDesk: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export STRIKEDESK_PORT := $(PORT)
+
+.PHONY: run test test-embedded lint format migrate demo typecheck clean help
+
+help:
+	@echo "make run     install, migrate, load the demo and start web + worker + scheduler"
+	@echo "make test    install test tools and run lint, migration check and the test suite"
+	@echo "make format  apply ruff's formatting and safe fixes"
+	@echo "make clean   remove the virtual environment, node_modules and var/ (the demo database)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "StrikeDesk needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+var:
+	@mkdir -p var
+
+migrate: $(VENV)/.installed-run node_modules/.installed | var
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo
+	@echo "StrikeDesk is starting at http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "Sign in with a demo user above; stop everything with Ctrl-C."
+	@echo
+	$(BIN)/honcho --procfile Procfile start
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint node_modules/.installed
+	$(BIN)/pytest
+
+# The part of the suite that needs no server, on the embedded default (SQLite, no Redis).
+test-embedded: $(VENV)/.installed-test node_modules/.installed
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u STRIKEDESK_REQUIRE_SERVICES \
+		$(BIN)/pytest -m "not postgres and not redis" -q
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy .
+
+clean:
+	rm -rf $(VENV) node_modules var
