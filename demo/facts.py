@@ -299,23 +299,119 @@ STRIKE_D_WALKOUTS = (
     ),
 )
 
-GIVEN_NAMES = (
-    "Olivia Amelia Isla Ava Mia Ivy Lily Freya Florence Grace Margaret Joan Sheila Patricia "
-    "Susan Linda Janet Noah Oliver George Arthur Leo Harry Oscar Jack Charlie Thomas John "
-    "David Peter Michael Robert Brian Keith Graham Colin Priya Aisha Fatima Mohammed Jakub "
-    "Zofia Andrei Sean Aoife Rhys Ewan"
-).split()
-FAMILY_NAMES = (
-    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Wright Robinson Thompson "
-    "Evans Walker White Roberts Green Hall Wood Jackson Clarke Harrison Moore Cooper Ward "
-    "Howard Kowalski Nowak Khan Ahmed Begum Chapman Gedge Thurston Bullard Colman Coe Gurney "
-    "Buxton Nelson Spalding Cator Harbord"
-).split()
-STREETS = (
-    "Unthank Road, Earlham Road, Newmarket Road, Colney Lane, Dereham Road, Gaywood Road, "
-    "Tennyson Avenue, Lowestoft Road, Church Lane, Station Road, Mill Lane, The Green, "
-    "Shirley Road, Hill Lane, Romsey Road, Stockbridge Road, Andover Road"
-).split(", ")
+GIVEN_NAMES = [
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Ivy",
+    "Lily",
+    "Freya",
+    "Florence",
+    "Grace",
+    "Margaret",
+    "Joan",
+    "Sheila",
+    "Patricia",
+    "Susan",
+    "Linda",
+    "Janet",
+    "Noah",
+    "Oliver",
+    "George",
+    "Arthur",
+    "Leo",
+    "Harry",
+    "Oscar",
+    "Jack",
+    "Charlie",
+    "Thomas",
+    "John",
+    "David",
+    "Peter",
+    "Michael",
+    "Robert",
+    "Brian",
+    "Keith",
+    "Graham",
+    "Colin",
+    "Priya",
+    "Aisha",
+    "Fatima",
+    "Mohammed",
+    "Jakub",
+    "Zofia",
+    "Andrei",
+    "Sean",
+    "Aoife",
+    "Rhys",
+    "Ewan",
+]
+FAMILY_NAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Wright",
+    "Robinson",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Harrison",
+    "Moore",
+    "Cooper",
+    "Ward",
+    "Howard",
+    "Kowalski",
+    "Nowak",
+    "Khan",
+    "Ahmed",
+    "Begum",
+    "Chapman",
+    "Gedge",
+    "Thurston",
+    "Bullard",
+    "Colman",
+    "Coe",
+    "Gurney",
+    "Buxton",
+    "Nelson",
+    "Spalding",
+    "Cator",
+    "Harbord",
+]
+STREETS = [
+    "Unthank Road",
+    "Earlham Road",
+    "Newmarket Road",
+    "Colney Lane",
+    "Dereham Road",
+    "Gaywood Road",
+    "Tennyson Avenue",
+    "Lowestoft Road",
+    "Church Lane",
+    "Station Road",
+    "Mill Lane",
+    "The Green",
+    "Shirley Road",
+    "Hill Lane",
+    "Romsey Road",
+    "Stockbridge Road",
+    "Andover Road",
+]
 # Postcode districts around each trust, for synthetic addresses.
 POSTCODE_DISTRICTS = {
     "RM1": ("NR1", "NR2", "NR3", "NR4", "NR5", "NR6", "NR7", "NR14", "NR18"),

@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(
-            self.style.SUCCESS("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+            self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         )
         for username, _, _, what in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {what}")
