@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from strikes.models import Strike
 from trusts.models import Service, Site, Trust
-from trusts.scope import TrustScopedQuerySet, exists_in_trusts
+from trusts.scope import TrustScopedQuerySet, exists_in_trusts, is_national
 
 from .nhs_number import NHS_NUMBER_WEIGHTS, REPEATED_DIGIT_NUMBERS, validate_nhs_number
 from .references import REFERENCE_PATTERN, new_booking_reference
@@ -40,6 +40,8 @@ class Channel(models.TextChoices):
 
 class PatientQuerySet(models.QuerySet):
     def for_user(self, user: object) -> "PatientQuerySet":
+        if is_national(user):
+            return self  # including patients with no booking yet
         # A patient is visible where one of their bookings is, at a trust the user is in.
         return self.filter(exists_in_trusts(Appointment.objects.all(), "patient", user))
 
@@ -67,7 +69,7 @@ class Patient(models.Model):
         ordering = ["family_name", "given_name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(nhs_number__regex=r"^[0-9]{10}$")
+                condition=Q(nhs_number__regex=r"\A[0-9]{10}\Z")
                 & ~Q(nhs_number__in=REPEATED_DIGIT_NUMBERS)
                 & _nhs_number_modulus_11_holds(),
                 name="patient_nhs_number_modulus_11",
@@ -320,16 +322,18 @@ class AppointmentEvent(models.Model):
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
+    # PROTECT: history must keep who did it, so staff who leave are deactivated, not
+    # deleted (and the append-only trigger would refuse nulling the column anyway).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text="Empty for the system (a scheduled job, an import).",
     )
     strike = models.ForeignKey(
-        Strike, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        Strike, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
     action = models.CharField(max_length=20, choices=EventAction.choices)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)

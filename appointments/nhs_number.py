@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 
 NHS_NUMBER_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 REPEATED_DIGIT_NUMBERS = tuple(str(d) * 10 for d in range(10))
-_TEN_DIGITS = re.compile(r"\d{10}")
+# ASCII only: \d would also accept full-width and other scripts' digits.
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
 
 
 def nhs_check_digit(first_nine: str) -> int | None:

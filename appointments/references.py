@@ -12,7 +12,7 @@ import secrets
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RANDOM_LENGTH = 11
 REFERENCE_LENGTH = RANDOM_LENGTH + 1
-REFERENCE_PATTERN = rf"^[{ALPHABET}]{{{REFERENCE_LENGTH}}}$"
+REFERENCE_PATTERN = rf"\A[{ALPHABET}]{{{REFERENCE_LENGTH}}}\Z"
 _CODE_POINT = {char: index for index, char in enumerate(ALPHABET)}
 # What people write for the letters the alphabet leaves out.
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})

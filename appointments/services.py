@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -54,20 +54,24 @@ def appointments_move_status(
 ) -> StatusMoveResult:
     """Move every booking in ``appointments`` to ``to_status`` and record why, all or none.
 
-    Two statements whatever the number of bookings: one INSERT ... SELECT writes an
-    event per booking with its current status as ``from_status``, one UPDATE moves
-    exactly the bookings those events name. If any booking may not make the move (see
-    ``ALLOWED_STATUS_MOVES``) nothing is written and ``StatusMoveRefused`` says how many
-    of which status were refused.
+    A fixed number of statements whatever the number of bookings: one INSERT ... SELECT
+    writes an event per booking with its current status as ``from_status``, one UPDATE
+    moves exactly the bookings those new events name (not earlier events that share the
+    batch id, and not rows a concurrent import added to the selection meanwhile). A
+    selection that joins and matches a booking twice still moves it once. If any booking
+    may not make the move (see ``ALLOWED_STATUS_MOVES``) nothing is written and
+    ``StatusMoveRefused`` says how many of which status were refused.
     """
     if to_status not in Status.values:
         raise DomainError(f"{to_status!r} is not an appointment status.")
     batch_id = batch_id or uuid.uuid4()
     now = timezone.now()
+    # Each booking once, however the caller's selection joins.
+    targets = Appointment.objects.filter(pk__in=appointments.values("pk"))
     with transaction.atomic():
-        lock_rows(appointments)
+        lock_rows(targets)
         refused = (
-            appointments.exclude(status__in=statuses_that_may_become(to_status))
+            targets.exclude(status__in=statuses_that_may_become(to_status))
             .order_by()
             .values("status")
             .annotate(count=Count("pk"))
@@ -76,9 +80,10 @@ def appointments_move_status(
         if refused_counts:
             raise StatusMoveRefused(to_status, refused_counts)
 
+        events_before = AppointmentEvent.objects.aggregate(last=Max("pk"))["last"] or 0
         moved = insert_select(
             into=AppointmentEvent,
-            select=appointments.order_by().values("pk", "status"),
+            select=targets.order_by().values("pk", "status"),
             columns={"appointment": "pk", "from_status": "status"},
             constants={
                 "at": now,
@@ -90,7 +95,9 @@ def appointments_move_status(
                 "detail": dict(detail or {}),
             },
         )
-        batch_events = AppointmentEvent.objects.filter(batch_id=batch_id, to_status=to_status)
+        batch_events = AppointmentEvent.objects.filter(
+            batch_id=batch_id, to_status=to_status, pk__gt=events_before
+        )
         Appointment.objects.filter(pk__in=batch_events.values("appointment_id")).update(
             status=to_status, updated_at=now
         )

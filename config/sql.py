@@ -9,6 +9,7 @@ both accept.
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 
 
@@ -30,7 +31,10 @@ def insert_select(
     """
     constants = dict(constants or {})
     meta = into._meta
-    select_sql, select_params = select.query.sql_with_params()
+    try:
+        select_sql, select_params = select.query.sql_with_params()
+    except EmptyResultSet:  # the ORM knows without asking the database: nothing to insert
+        return 0
     target_columns: list[str] = []
     select_list: list[str] = []
     params: list[Any] = []
@@ -64,6 +68,9 @@ def lock_rows(queryset: models.QuerySet) -> None:
     """
     if connection.vendor != "postgresql":
         return
-    sql, params = queryset.values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM ({sql} FOR UPDATE) AS locked", params)

@@ -20,7 +20,10 @@ from appointments.nhs_number import nhs_check_digit
 from strikes.models import Participation, ReportedFigure, StaffAbsence, Strike
 from trusts.models import Membership, Service, Site, StaffGroup, Trust
 
-_trust_codes = (f"T{a}{b}" for a, b in itertools.product("ABCDEFGHJK", "0123456789"))
+# Trust codes starting with T, cycling through all 1,296 of them (a plain generator
+# would run dry after a few dozen tests); no real trust code used in a test starts with T.
+_TRUST_CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_TRUST_CODES = [f"T{a}{b}" for a, b in itertools.product(_TRUST_CODE_CHARS, repeat=2)]
 _nine_digit_stems = itertools.count(400_000_001)
 
 
@@ -45,7 +48,7 @@ class TrustFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Trust
 
-    ods_code = factory.LazyFunction(lambda: next(_trust_codes))
+    ods_code = factory.Sequence(lambda n: _TRUST_CODES[n % len(_TRUST_CODES)])
     name = factory.LazyAttribute(lambda o: f"Trust {o.ods_code}")
     kind = Trust.Kind.ACUTE
     region = "East of England"

@@ -5,10 +5,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+# Patterns are anchored with \A and \Z, not ^ and $: on SQLite, Django's REGEXP is
+# Python's re.search, where $ also matches before a trailing newline.
 # NHS trust codes are three characters: a letter then two letters or digits (RM1, RCX, RY3).
-ODS_TRUST_CODE_PATTERN = r"^[A-Z][A-Z0-9]{2}$"
+ODS_TRUST_CODE_PATTERN = r"\A[A-Z][A-Z0-9]{2}\Z"
 # Site codes extend their trust's code (RM101, RHM01): five upper-case letters or digits.
-ODS_SITE_CODE_PATTERN = r"^[A-Z][A-Z0-9]{2}[A-Z0-9]{2}$"
+ODS_SITE_CODE_PATTERN = r"\A[A-Z][A-Z0-9]{2}[A-Z0-9]{2}\Z"
 
 
 class StaffGroup(models.Model):
@@ -105,7 +107,9 @@ class Service(models.Model):
         "treatment function code",
         max_length=3,
         blank=True,
-        validators=[RegexValidator(r"^\d{3}$", "A treatment function code is 3 digits, e.g. 110.")],
+        validators=[
+            RegexValidator(r"\A[0-9]{3}\Z", "A treatment function code is 3 digits, e.g. 110.")
+        ],
     )
     staff_groups = models.ManyToManyField(
         StaffGroup,
@@ -122,7 +126,7 @@ class Service(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(treatment_function_code="")
-                | Q(treatment_function_code__regex=r"^\d{3}$"),
+                | Q(treatment_function_code__regex=r"\A[0-9]{3}\Z"),
                 name="service_tfc_format",
             ),
         ]

@@ -46,6 +46,17 @@ SQLITE_FORWARD = [
     + _SQLITE_SITE_CHECK,
     "CREATE TRIGGER appointment_site_in_trust_update"
     " BEFORE UPDATE OF site_id, trust_id ON appointments_appointment" + _SQLITE_SITE_CHECK,
+    # PostgreSQL's composite key also stops a site with bookings moving to another trust.
+    """
+    CREATE TRIGGER site_keeps_its_bookings_trust BEFORE UPDATE OF trust_id ON trusts_site
+    WHEN EXISTS (
+        SELECT 1 FROM appointments_appointment
+        WHERE site_id = NEW.id AND trust_id IS NOT NEW.trust_id
+    )
+    BEGIN
+        SELECT RAISE(ABORT, 'CHECK constraint failed: appointment_site_in_trust');
+    END
+    """,
     """
     CREATE TRIGGER appointments_event_append_only BEFORE UPDATE ON appointments_appointmentevent
     BEGIN
@@ -56,6 +67,7 @@ SQLITE_FORWARD = [
 SQLITE_BACKWARD = [
     "DROP TRIGGER IF EXISTS appointment_site_in_trust_insert",
     "DROP TRIGGER IF EXISTS appointment_site_in_trust_update",
+    "DROP TRIGGER IF EXISTS site_keeps_its_bookings_trust",
     "DROP TRIGGER IF EXISTS appointments_event_append_only",
 ]
 

@@ -50,8 +50,6 @@ class Command(BaseCommand):
                     "demo's strikes relative to today."
                 )
             )
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):"))
         for username, _, _, what in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {what}")
