@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export STRIKEDESK_PORT := $(PORT)
+# honcho's processes (celery, python) must come from the project's environment.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run test test-embedded lint format migrate demo typecheck clean help
 

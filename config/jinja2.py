@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,6 +24,7 @@ def environment(**options: Any) -> Environment:
     env.globals.update(
         {
             "static": static,
+            "static_url": settings.STATIC_URL,
             "url": reverse,
             "get_messages": messages.get_messages,
         }

@@ -1,5 +1,6 @@
 """The embedded default for a workstation: ``make run`` with nothing configured."""
 
+import os
 import secrets
 
 from .base import *  # noqa: F403
@@ -14,8 +15,10 @@ def _workstation_secret_key() -> str:
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        # Created owner-only from the start, never readable by others even briefly.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 

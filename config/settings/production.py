@@ -1,10 +1,16 @@
 """A server: PostgreSQL, Redis, HTTPS behind a proxy. Every secret comes from the environment."""
 
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import STATIC_ROOT, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")  # no default: a missing key must stop the server
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be set to at least 50 random characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -18,4 +24,8 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# The image collects static files at build time into its own folder: under var/, the
+# volume mounted there would keep the first build's files and hide every later one's.
+STATIC_ROOT = Path(env.str("STRIKEDESK_STATIC_ROOT", default=str(STATIC_ROOT)))
 STRIKEDESK_DEMO_ALLOWED = False
