@@ -11,7 +11,7 @@ class AppointmentEventInline(admin.TabularInline):
     model = AppointmentEvent
     extra = 0
     can_delete = False
-    fields = ["at", "action", "from_status", "to_status", "strike", "actor", "batch_id", "detail"]
+    fields = ("at", "action", "from_status", "to_status", "strike", "actor", "batch_id", "detail")
     readonly_fields = fields
     ordering = ["at", "id"]
 

@@ -23,12 +23,12 @@ def _nhs_digit(position: int) -> models.Expression:
     return Ord(Substr("nhs_number", position, 1)) - Value(ord("0"), output_field=IntegerField())
 
 
-def _nhs_number_modulus_11_holds() -> Exact:
+def _nhs_number_modulus_11_holds() -> Q:
     weighted = sum(
         (_nhs_digit(position) * weight for position, weight in enumerate(NHS_NUMBER_WEIGHTS, 1)),
         start=Value(0, output_field=IntegerField()),
     )
-    return Exact((Value(11) - weighted % 11) % 11, _nhs_digit(10))
+    return Q(Exact((Value(11) - weighted % 11) % 11, _nhs_digit(10)))
 
 
 class Channel(models.TextChoices):

@@ -40,11 +40,12 @@ def insert_select(
     params: list[Any] = []
     quote = connection.ops.quote_name
     for field_name, source_key in columns.items():
-        target_columns.append(quote(meta.get_field(field_name).column))
+        _, column = _insertable(meta, field_name)
+        target_columns.append(quote(column))
         select_list.append(f"source.{quote(source_key)}")
     for field_name, value in constants.items():
-        field = meta.get_field(field_name)
-        target_columns.append(quote(field.column))
+        field, column = _insertable(meta, field_name)
+        target_columns.append(quote(column))
         select_list.append("%s")
         params.append(field.get_db_prep_save(value, connection))
     sql = (
@@ -57,6 +58,14 @@ def insert_select(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *select_params])
         return cursor.rowcount
+
+
+def _insertable(meta: Any, name: str) -> tuple[models.Field, str]:
+    """The field called ``name`` and its column, refusing relations that have no column."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{meta.label}.{name} is not a column and cannot be inserted into.")
+    return field, field.column
 
 
 def lock_rows(queryset: models.QuerySet) -> None:

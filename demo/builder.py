@@ -24,8 +24,8 @@ from appointments.models import (
     StrikeImpact,
 )
 from appointments.services import appointments_move_status
-from strikes.models import Participation, ReportedFigure, StaffAbsence, Strike
-from trusts.models import Membership, Service, Site, Trust
+from strikes.models import Participation, ReportedFigure, StaffAbsence, Strike, Union
+from trusts.models import Membership, Service, Site, StaffGroup, Trust
 
 from . import facts
 from .bookings import BookingMaker, Planned, to_appointment
@@ -123,17 +123,17 @@ def _reference_data() -> tuple[dict[str, Trust], dict[str, Service]]:
                 code=site.code, defaults={"trust": trust, "name": site.name, "town": site.town}
             )
     services: dict[str, Service] = {}
-    for fact in facts.SERVICES:
+    for service_fact in facts.SERVICES:
         service, _ = Service.objects.update_or_create(
-            code=fact.code,
+            code=service_fact.code,
             defaults={
-                "name": fact.name,
-                "treatment_function_code": fact.treatment_function_code,
-                "emergency": fact.emergency,
+                "name": service_fact.name,
+                "treatment_function_code": service_fact.treatment_function_code,
+                "emergency": service_fact.emergency,
             },
         )
-        service.staff_groups.set(fact.staff_groups)
-        services[fact.code] = service
+        service.staff_groups.set(StaffGroup.objects.filter(code__in=service_fact.staff_groups))
+        services[service_fact.code] = service
     return trusts, services
 
 
@@ -152,8 +152,8 @@ def _strike(
     )
     if not created:
         return strike  # loaded before: its window and any work done on it stay as they are
-    strike.unions.set(fact.unions)
-    strike.staff_groups.set(fact.staff_groups)
+    strike.unions.set(Union.objects.filter(code__in=fact.unions))
+    strike.staff_groups.set(StaffGroup.objects.filter(code__in=fact.staff_groups))
     strike.exempt_services.set([services[code] for code in fact.exempt_services])
     for code, note in fact.participating.items():
         Participation.objects.create(
@@ -186,7 +186,7 @@ def _strike(
         ReportedFigure.objects.create(
             strike=strike,
             trust=trust,
-            area="" if trust else about,
+            area="" if trust else (about or ""),
             metric=metric,
             value=value,
             source=source,
@@ -365,7 +365,7 @@ def _users(trusts: dict[str, Trust]) -> None:
         user.is_superuser = trust_code is None
         user.set_password(DEMO_PASSWORD)
         user.save()
-        if trust_code is not None:
+        if trust_code is not None and role is not None:
             Membership.objects.update_or_create(
                 user=user, trust=trusts[trust_code], defaults={"role": role}
             )
