@@ -7,6 +7,7 @@ else the demo needs (patients, times, the share of bookings that went ahead) is
 synthetic and generated around them.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 EAST = "East of England"
@@ -262,6 +263,17 @@ STRIKE_C = StrikeFact(
 )
 
 HAMPSHIRE_NOTE = "Patients attend as normal unless contacted by the hospital."
+# The second and third walkouts are alike: full walkouts with emergency services exempt.
+_HAMPSHIRE_FULL_WALKOUT = StrikeFact(
+    key="D2",
+    title="BMA junior doctors' strike, Hampshire: second walkout",
+    unions=("BMA",),
+    staff_groups=("resident_doctors",),
+    exempt_services=("emergency", "critical-care", "maternity", "neonatal"),
+    emergency_care_only=False,
+    participating={"RHM": HAMPSHIRE_NOTE, "RN5": HAMPSHIRE_NOTE},
+    upcoming_bookings={"RHM": 500, "RN5": 250},
+)
 STRIKE_D_WALKOUTS = (
     StrikeFact(
         key="D1",
@@ -277,25 +289,11 @@ STRIKE_D_WALKOUTS = (
         },
         upcoming_bookings={"RHM": 1200, "RN5": 600},
     ),
-    StrikeFact(
-        key="D2",
-        title="BMA junior doctors' strike, Hampshire: second walkout",
-        unions=("BMA",),
-        staff_groups=("resident_doctors",),
-        exempt_services=("emergency", "critical-care", "maternity", "neonatal"),
-        emergency_care_only=False,
-        participating={"RHM": HAMPSHIRE_NOTE, "RN5": HAMPSHIRE_NOTE},
-        upcoming_bookings={"RHM": 500, "RN5": 250},
-    ),
-    StrikeFact(
+    _HAMPSHIRE_FULL_WALKOUT,
+    dataclasses.replace(
+        _HAMPSHIRE_FULL_WALKOUT,
         key="D3",
         title="BMA junior doctors' strike, Hampshire: third walkout",
-        unions=("BMA",),
-        staff_groups=("resident_doctors",),
-        exempt_services=("emergency", "critical-care", "maternity", "neonatal"),
-        emergency_care_only=False,
-        participating={"RHM": HAMPSHIRE_NOTE, "RN5": HAMPSHIRE_NOTE},
-        upcoming_bookings={"RHM": 500, "RN5": 250},
     ),
 )
 

@@ -594,7 +594,7 @@ def test_history_cannot_be_rewritten_by_raw_sql():
     table = connection.ops.quote_name(AppointmentEvent._meta.db_table)
 
     with refused_by_database(), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET action = %s WHERE id = %s", ["imported", event.pk])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET action = %s WHERE id = %s", ["imported", event.pk])
 
     event.refresh_from_db()
     assert event.action == "decided"

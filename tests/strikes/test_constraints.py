@@ -266,7 +266,7 @@ def test_a_negative_staff_count_written_by_raw_sql_is_refused():
     table = connection.ops.quote_name(StaffAbsence._meta.db_table)
 
     with refused_by_database(), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET count = %s WHERE id = %s", [-5, absence.pk])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET count = %s WHERE id = %s", [-5, absence.pk])
 
     absence.refresh_from_db()
     assert absence.count == 12
