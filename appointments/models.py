@@ -216,6 +216,16 @@ class StrikeImpact(models.Model):
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="impacts")
     strike = models.ForeignKey(Strike, on_delete=models.PROTECT, related_name="impacts")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    # The booking's time when it fell in the strike. A postponed booking keeps it after
+    # it is given a new date, so reports still count it on the strike day it lost.
+    slot_starts_at = models.DateTimeField(
+        help_text="When the booking was due inside the strike (kept if it is moved later)."
+    )
+    reinstated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when a call-off put a postponed booking back; its patient must be told.",
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -232,7 +242,10 @@ class StrikeImpact(models.Model):
                 condition=Q(outcome__in=Outcome.values), name="impact_outcome_valid"
             ),
         ]
-        indexes = [models.Index(fields=["strike", "outcome"], name="impact_strike_outcome")]
+        indexes = [
+            models.Index(fields=["strike", "outcome"], name="impact_strike_outcome"),
+            models.Index(fields=["strike", "slot_starts_at"], name="impact_strike_slot"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appointment_id} in strike {self.strike_id}: {self.outcome}"

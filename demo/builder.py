@@ -309,6 +309,7 @@ def _write(
                 appointment_id=ids[p.external_id],
                 strike=strike,
                 outcome=outcome,
+                slot_starts_at=p.original_starts_at or p.starts_at,
                 decided_at=strike.starts_at if outcome != Outcome.EXEMPT else None,
             )
         )

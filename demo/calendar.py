@@ -8,9 +8,8 @@ start on B's Tuesday (the report's "Tuesday 1 December") and the two Tuesdays af
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from strikes.models import LONDON, strike_days
 
 
 @dataclass(frozen=True)
@@ -21,10 +20,7 @@ class Window:
 
     @property
     def days(self) -> list[dt.date]:
-        """The local dates a walkout covers (a window ending at 07:00 adds no day)."""
-        first = self.starts_at.astimezone(LONDON).date()
-        last = (self.ends_at - dt.timedelta(hours=12)).astimezone(LONDON).date()
-        return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        return strike_days(self.starts_at, self.ends_at)
 
 
 def _local(day: dt.date, hour: int) -> dt.datetime:

@@ -1,12 +1,17 @@
 """Strikes (industrial action), each trust's participation, staff out, published figures."""
 
+import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
 from trusts.models import Service, StaffGroup, Trust
+
+LONDON = ZoneInfo("Europe/London")
 
 
 class Union(models.Model):
@@ -28,6 +33,23 @@ class StrikeStatus(models.TextChoices):
     SUSPENDED = "suspended", "Suspended"
     CALLED_OFF = "called_off", "Called off"
     COMPLETED = "completed", "Completed"
+
+
+# How a strike's status may change, and the service that makes each move (strikes/services).
+ALLOWED_STRIKE_MOVES: dict[str, frozenset[str]] = {
+    StrikeStatus.ANNOUNCED: frozenset(
+        {StrikeStatus.CONFIRMED, StrikeStatus.SUSPENDED, StrikeStatus.CALLED_OFF}
+    ),
+    StrikeStatus.CONFIRMED: frozenset(
+        {StrikeStatus.SUSPENDED, StrikeStatus.CALLED_OFF, StrikeStatus.COMPLETED}
+    ),
+    # Resuming returns a suspended strike to where it was; talks may still fail after.
+    StrikeStatus.SUSPENDED: frozenset(
+        {StrikeStatus.ANNOUNCED, StrikeStatus.CONFIRMED, StrikeStatus.CALLED_OFF}
+    ),
+    StrikeStatus.CALLED_OFF: frozenset(),
+    StrikeStatus.COMPLETED: frozenset(),
+}
 
 
 class Strike(models.Model):
@@ -81,6 +103,53 @@ class Strike(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def local_days(self) -> list[dt.date]:
+        return strike_days(self.starts_at, self.ends_at)
+
+
+def strike_days(starts_at: dt.datetime, ends_at: dt.datetime) -> list[dt.date]:
+    """The days a walkout counts as, in Europe/London, for reports and staff-out forms.
+
+    Every local date from the start, except that a final stretch ending before noon
+    (a 48-hour walkout from 08:00 ends at 08:00) is the tail of the day before, not a
+    strike day of its own. A walkout across a clock change still counts calendar days.
+    """
+    first = starts_at.astimezone(LONDON).date()
+    last = max(first, (ends_at - dt.timedelta(hours=12)).astimezone(LONDON).date())
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+class StrikeStatusChange(models.Model):
+    """Who moved a strike from one status to another, and when. Written by the services
+    in strikes/services/lifecycle.py, never edited."""
+
+    strike = models.ForeignKey(Strike, on_delete=models.CASCADE, related_name="status_changes")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for the system (the demo loader, a scheduled job).",
+    )
+    from_status = models.CharField(max_length=20, choices=StrikeStatus.choices)
+    to_status = models.CharField(max_length=20, choices=StrikeStatus.choices)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status__in=StrikeStatus.values)
+                & Q(to_status__in=StrikeStatus.values),
+                name="strike_status_change_statuses_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.strike_id}: {self.from_status} -> {self.to_status} at {self.at:%Y-%m-%d}"
 
 
 class Participation(models.Model):

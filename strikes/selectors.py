@@ -1,5 +1,6 @@
 """Reads about strikes."""
 
+import uuid
 from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
@@ -32,3 +33,26 @@ def strikes_for_overview(*, now: datetime) -> dict[str, list[Strike]]:
             groups["past"].append(strike)
     groups["past"].reverse()
     return groups
+
+
+class StrikeNotFound(LookupError):
+    pass
+
+
+def strike_by_id_or_title(text: str) -> Strike:
+    """The strike a person named at the command line: its id (UUID) or its exact title."""
+    text = text.strip()
+    try:
+        return Strike.objects.get(public_id=uuid.UUID(text))
+    except ValueError:
+        pass  # not a UUID, so a title
+    except Strike.DoesNotExist:
+        raise StrikeNotFound(f"No strike has the id {text}.") from None
+    matches = list(Strike.objects.filter(title__iexact=text)[:2])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise StrikeNotFound(f"More than one strike is called {text!r}; give its id instead.")
+    raise StrikeNotFound(
+        f"No strike is called {text!r}. `manage.py strike_report --list` lists them with ids."
+    )

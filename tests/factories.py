@@ -133,6 +133,7 @@ class StrikeImpactFactory(factory.django.DjangoModelFactory):
     appointment = factory.SubFactory(AppointmentFactory)
     strike = factory.SubFactory(StrikeFactory)
     outcome = "at_risk"
+    slot_starts_at = factory.SelfAttribute("appointment.starts_at")
 
 
 class StaffGroupFactory(factory.django.DjangoModelFactory):
