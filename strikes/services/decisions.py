@@ -1,0 +1,347 @@
+"""Decisions: operations staff postpone at-risk bookings, or let them go ahead, in bulk.
+
+A selection is either an explicit list of booking references (all or nothing: one
+reference that may not be decided refuses the lot, with the reason) or a filter (trust,
+site, service, kind, day, priority), which decides what it may and counts what it
+skipped. Every decided booking gets an AppointmentEvent carrying one batch id.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    EventAction,
+    Kind,
+    Outcome,
+    Priority,
+    Status,
+    StrikeImpact,
+)
+from appointments.references import (
+    is_well_formed_booking_reference,
+    normalise_booking_reference,
+)
+from appointments.services import appointments_move_status
+from config.errors import DomainError
+from config.sql import insert_select
+from trusts.models import Membership, Service, Site, Trust
+from trusts.scope import trust_ids_for
+
+from ..models import LONDON, Strike, StrikeStatus
+
+DECIDING_ROLES = (Membership.Role.OPERATIONS, Membership.Role.ADMIN)
+# Strikes whose bookings may still be decided.
+OPEN_FOR_DECISIONS = (StrikeStatus.ANNOUNCED, StrikeStatus.CONFIRMED)
+# References named in a refusal (all are counted).
+NAMED_IN_REFUSAL = 10
+
+
+class DecisionRefused(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which of a strike's bookings a decision is for: references, or a filter."""
+
+    references: tuple[str, ...] = ()
+    trust: str | None = None  # ODS code
+    site: str | None = None  # site code
+    service: str | None = None  # service code
+    kind: str | None = None
+    day: dt.date | None = None  # local (Europe/London) date of the booking's slot
+    priority: str | None = None
+
+    @property
+    def by_reference(self) -> bool:
+        return bool(self.references)
+
+    def filters(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "references"}
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    outcome: str
+    changed: int  # bookings whose outcome this decision set
+    unchanged: int  # already had that outcome
+    skipped_exempt: int  # a filter's exempt bookings, left alone
+    skipped_locked: int  # a filter's bookings that can no longer take this decision
+    batch_id: uuid.UUID
+
+
+def impacts_decide(
+    *,
+    strike: Strike,
+    outcome: str,
+    selection: Selection,
+    actor: Any,
+    now: dt.datetime | None = None,
+) -> DecisionResult:
+    """Postpone the selected at-risk bookings, or let them go ahead.
+
+    Postponing moves the booking to ``postponed``. A decision can be changed back
+    (postponed to going ahead, which restores the booking's previous status, or the
+    reverse) until the strike starts. A booking whose slot has begun cannot be
+    postponed. Exempt bookings, and bookings at trusts where ``actor`` is not
+    operations staff or a trust admin, are refused.
+    """
+    if outcome not in (Outcome.POSTPONED, Outcome.GOING_AHEAD):
+        raise DecisionRefused(f"A decision is 'postponed' or 'going_ahead', not {outcome!r}.")
+    now = now or timezone.now()
+    batch_id = uuid.uuid4()
+    with transaction.atomic():
+        strike = Strike.objects.select_for_update().get(pk=strike.pk)
+        if strike.status not in OPEN_FOR_DECISIONS:
+            raise DecisionRefused(
+                f"'{strike}' is {strike.get_status_display().lower()}: decisions can only be "
+                "made while a strike is announced or confirmed."
+            )
+        selected = _selected(strike, selection, actor)
+        may_change = now < strike.starts_at
+        sources = [Outcome.AT_RISK]
+        if may_change:
+            opposite = Outcome.GOING_AHEAD if outcome == Outcome.POSTPONED else Outcome.POSTPONED
+            sources.append(opposite)
+        decidable = selected.filter(outcome__in=sources)
+        if outcome == Outcome.POSTPONED:
+            decidable = decidable.filter(
+                appointment__status__in=(Status.BOOKED, Status.RESCHEDULED),
+                slot_starts_at__gt=now,
+            )
+        else:
+            # Going back from postponed is only possible while the booking still waits.
+            decidable = decidable.exclude(
+                Q(outcome=Outcome.POSTPONED) & ~Q(appointment__status=Status.POSTPONED)
+            )
+        tally = selected.aggregate(
+            total=Count("pk"),
+            exempt=Count("pk", filter=Q(outcome=Outcome.EXEMPT)),
+            unchanged=Count("pk", filter=Q(outcome=outcome)),
+            decidable=Count("pk", filter=Q(pk__in=decidable.values("pk"))),
+        )
+        locked = tally["total"] - tally["exempt"] - tally["unchanged"] - tally["decidable"]
+        if selection.by_reference and (tally["exempt"] or locked):
+            _refuse_references(selected, decidable, outcome, may_change)
+
+        if outcome == Outcome.POSTPONED:
+            changed = appointments_move_status(
+                appointments=Appointment.objects.filter(pk__in=decidable.values("appointment_id")),
+                to_status=Status.POSTPONED,
+                actor=actor,
+                action=EventAction.DECIDED,
+                strike=strike,
+                detail={"outcome": outcome},
+                batch_id=batch_id,
+            ).moved
+        else:
+            changed = _record_going_ahead(
+                decidable.filter(outcome=Outcome.AT_RISK), strike, actor, batch_id, now
+            )
+            changed += postponed_restore(
+                decidable.filter(outcome=Outcome.POSTPONED),
+                strike=strike,
+                actor=actor,
+                action=EventAction.DECIDED,
+                detail={"outcome": outcome},
+                batch_id=batch_id,
+            )
+        StrikeImpact.objects.filter(
+            strike=strike,
+            appointment_id__in=AppointmentEvent.objects.filter(batch_id=batch_id).values(
+                "appointment_id"
+            ),
+        ).update(outcome=outcome, decided_at=now, decided_by=actor, updated_at=now)
+    return DecisionResult(
+        outcome=outcome,
+        changed=changed,
+        unchanged=tally["unchanged"],
+        skipped_exempt=tally["exempt"],
+        skipped_locked=locked,
+        batch_id=batch_id,
+    )
+
+
+def _selected(strike: Strike, selection: Selection, actor: Any) -> QuerySet[StrikeImpact]:
+    """The strike's impacts the selection names, limited to the actor's trusts; refuses
+    a selection naming something that does not exist or that the actor may not touch."""
+    impacts = StrikeImpact.objects.filter(strike=strike)
+    may_act = trust_ids_for(actor, roles=DECIDING_ROLES)
+    if may_act is not None and not may_act.exists():
+        raise DecisionRefused(
+            "Only operations staff and trust admins can make strike decisions, "
+            "and you are neither at any trust."
+        )
+    if selection.by_reference:
+        if any(selection.filters().values()):
+            raise DecisionRefused("Give booking references or a filter, not both.")
+        return _by_references(impacts, selection.references, may_act)
+    scoped = impacts if may_act is None else impacts.filter(appointment__trust__in=may_act)
+    return _by_filter(scoped, selection, may_act)
+
+
+def _by_references(
+    impacts: QuerySet[StrikeImpact], references: tuple[str, ...], may_act: QuerySet | None
+) -> QuerySet[StrikeImpact]:
+    wanted = {normalise_booking_reference(reference) for reference in references}
+    malformed = sorted(r for r in wanted if not is_well_formed_booking_reference(r))
+    if malformed:
+        raise DecisionRefused(
+            f"{len(malformed)} booking references are not valid: "
+            f"{_named(malformed)}. A reference is 12 letters and digits, e.g. 4F7Q-9K2M-X3TB. "
+            "Nothing was changed."
+        )
+    selected = impacts.filter(appointment__reference__in=wanted)
+    if may_act is not None:
+        selected = selected.filter(appointment__trust__in=may_act)
+    found = set(selected.values_list("appointment__reference", flat=True))
+    missing = sorted(wanted - found)
+    if missing:
+        # Another trust's booking reads the same as no booking: references are not
+        # confirmed to people who may not see them.
+        raise DecisionRefused(
+            f"{len(missing)} of these references are not bookings in this strike at a trust "
+            f"where you can make decisions: {_named(missing)}. Nothing was changed."
+        )
+    return selected
+
+
+def _by_filter(
+    impacts: QuerySet[StrikeImpact], selection: Selection, may_act: QuerySet | None
+) -> QuerySet[StrikeImpact]:
+    if selection.trust is not None:
+        trust = Trust.objects.filter(ods_code=selection.trust.upper()).first()
+        if trust is None:
+            raise DecisionRefused(f"No trust has the ODS code {selection.trust!r}.")
+        if may_act is not None and not may_act.filter(trust_id=trust.pk).exists():
+            raise DecisionRefused(f"You cannot make strike decisions for {trust.name}.")
+        impacts = impacts.filter(appointment__trust=trust)
+    if selection.site is not None:
+        if not Site.objects.filter(code=selection.site.upper()).exists():
+            raise DecisionRefused(f"No site has the code {selection.site!r}.")
+        impacts = impacts.filter(appointment__site__code=selection.site.upper())
+    if selection.service is not None:
+        if not Service.objects.filter(code=selection.service).exists():
+            raise DecisionRefused(f"No service has the code {selection.service!r}.")
+        impacts = impacts.filter(appointment__service__code=selection.service)
+    if selection.kind is not None:
+        if selection.kind not in Kind.values:
+            raise DecisionRefused(f"Kind is one of {', '.join(Kind.values)}.")
+        impacts = impacts.filter(appointment__kind=selection.kind)
+    if selection.priority is not None:
+        if selection.priority not in Priority.values:
+            raise DecisionRefused(f"Priority is one of {', '.join(Priority.values)}.")
+        impacts = impacts.filter(appointment__priority=selection.priority)
+    if selection.day is not None:
+        start = dt.datetime.combine(selection.day, dt.time(), tzinfo=LONDON)
+        end = dt.datetime.combine(selection.day + dt.timedelta(days=1), dt.time(), tzinfo=LONDON)
+        impacts = impacts.filter(slot_starts_at__gte=start, slot_starts_at__lt=end)
+    return impacts
+
+
+def _refuse_references(
+    selected: QuerySet[StrikeImpact],
+    decidable: QuerySet[StrikeImpact],
+    outcome: str,
+    may_change: bool,
+) -> None:
+    exempt = list(
+        selected.filter(outcome=Outcome.EXEMPT).values_list("appointment__reference", flat=True)
+    )
+    if exempt:
+        raise DecisionRefused(
+            f"{len(exempt)} of these bookings are exempt from the strike and always go ahead: "
+            f"{_named(sorted(exempt))}. Nothing was changed."
+        )
+    locked = sorted(
+        selected.exclude(outcome=outcome)
+        .exclude(pk__in=decidable.values("pk"))
+        .values_list("appointment__reference", flat=True)
+    )
+    why = (
+        "their appointment time has passed or they are no longer booked"
+        if may_change
+        else "the strike has started, so decisions already made stand, and a booking "
+        "whose time has passed cannot be postponed"
+    )
+    raise DecisionRefused(
+        f"{len(locked)} of these bookings cannot be marked "
+        f"'{Outcome(outcome).label.lower()}': {why}. {_named(locked)}. Nothing was changed."
+    )
+
+
+def _named(references: list[str]) -> str:
+    shown = ", ".join(references[:NAMED_IN_REFUSAL])
+    more = len(references) - NAMED_IN_REFUSAL
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _record_going_ahead(
+    impacts: QuerySet[StrikeImpact],
+    strike: Strike,
+    actor: Any,
+    batch_id: uuid.UUID,
+    now: dt.datetime,
+) -> int:
+    """An undecided booking going ahead keeps its status; the event records who decided."""
+    return insert_select(
+        into=AppointmentEvent,
+        select=Appointment.objects.filter(pk__in=impacts.values("appointment_id"))
+        .order_by()
+        .values("pk", "status"),
+        columns={"appointment": "pk", "from_status": "status", "to_status": "status"},
+        constants={
+            "at": now,
+            "actor": actor.pk if actor is not None else None,
+            "strike": strike.pk,
+            "action": EventAction.DECIDED,
+            "batch_id": batch_id,
+            "detail": {"outcome": Outcome.GOING_AHEAD},
+        },
+    )
+
+
+def postponed_restore(
+    impacts: QuerySet[StrikeImpact],
+    *,
+    strike: Strike,
+    actor: Any,
+    action: str,
+    detail: dict[str, Any],
+    batch_id: uuid.UUID,
+) -> int:
+    """Put postponed bookings back to the status they had before they were postponed
+    (booked, or rescheduled if they already had a new date); returns how many moved."""
+    before_postponed = Subquery(
+        AppointmentEvent.objects.filter(appointment=OuterRef("pk"), to_status=Status.POSTPONED)
+        .order_by("-pk")
+        .values("from_status")[:1]
+    )
+    waiting = Appointment.objects.filter(
+        pk__in=impacts.values("appointment_id"), status=Status.POSTPONED
+    ).annotate(before=before_postponed)
+    moved = 0
+    for status in (Status.RESCHEDULED, Status.BOOKED):
+        group = (
+            waiting.filter(before=status)
+            if status == Status.RESCHEDULED
+            else waiting.exclude(before=Status.RESCHEDULED)
+        )
+        moved += appointments_move_status(
+            appointments=group,
+            to_status=status,
+            actor=actor,
+            action=action,
+            strike=strike,
+            detail=detail,
+            batch_id=batch_id,
+        ).moved
+    return moved
