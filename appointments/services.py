@@ -1,5 +1,6 @@
 """Every write to appointments goes through here; each function owns its transaction."""
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def appointments_move_status(
     strike: Strike | None = None,
     detail: Mapping[str, Any] | None = None,
     batch_id: uuid.UUID | None = None,
+    at: dt.datetime | None = None,
 ) -> StatusMoveResult:
     """Move every booking in ``appointments`` to ``to_status`` and record why, all or none.
 
@@ -60,12 +62,13 @@ def appointments_move_status(
     batch id, and not rows a concurrent import added to the selection meanwhile). A
     selection that joins and matches a booking twice still moves it once. If any booking
     may not make the move (see ``ALLOWED_STATUS_MOVES``) nothing is written and
-    ``StatusMoveRefused`` says how many of which status were refused.
+    ``StatusMoveRefused`` says how many of which status were refused. ``at`` is when the
+    change happened, for services that act as of a given moment (default: now).
     """
     if to_status not in Status.values:
         raise DomainError(f"{to_status!r} is not an appointment status.")
     batch_id = batch_id or uuid.uuid4()
-    now = timezone.now()
+    now = at or timezone.now()
     # Each booking once, however the caller's selection joins.
     targets = Appointment.objects.filter(pk__in=appointments.values("pk"))
     with transaction.atomic():

@@ -168,6 +168,8 @@ class BookingMaker:
 
 
 def to_appointment(planned: Planned, trust_id: int, patient_ids: dict[str, int]) -> Appointment:
+    """The booking as it stood before the strike: at its slot in the window, booked. What
+    became of it is replayed afterwards (demo/replay.py)."""
     return Appointment(
         external_id=planned.external_id,
         patient_id=patient_ids[planned.patient.nhs_number],
@@ -176,7 +178,6 @@ def to_appointment(planned: Planned, trust_id: int, patient_ids: dict[str, int])
         service=planned.service,
         kind=planned.kind,
         priority=planned.priority,
-        starts_at=planned.starts_at,
-        original_starts_at=planned.original_starts_at,
+        starts_at=planned.original_starts_at or planned.starts_at,
         referral_received_on=planned.referral_received_on,
     )

@@ -8,7 +8,7 @@ bookings by (trust, external_id); a block of bookings already loaded is left alo
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -17,19 +17,25 @@ from django.db import transaction
 from appointments.models import (
     Appointment,
     AppointmentEvent,
-    EventAction,
     Notice,
-    Outcome,
     Patient,
     StrikeImpact,
 )
-from appointments.services import appointments_move_status
-from strikes.models import Participation, ReportedFigure, StaffAbsence, Strike, Union
+from strikes.models import (
+    Participation,
+    ReportedFigure,
+    StaffAbsence,
+    Strike,
+    StrikeStatus,
+    Union,
+)
+from strikes.rules import StrikeRules
 from trusts.models import Membership, Service, Site, StaffGroup, Trust
 
 from . import facts
 from .bookings import BookingMaker, Planned, to_appointment
 from .calendar import Window, strike_windows
+from .replay import replay_strike
 
 DEMO_NAMESPACE = uuid.UUID("5d3b1f0e-6a55-4b8e-9a43-3c1f4f6a2b10")
 DEMO_PASSWORD = "strikedesk-demo"  # noqa: S105 - printed for the demo; refused in production
@@ -46,32 +52,16 @@ def demo_strike_id(key: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, f"strike/{key}")
 
 
-@dataclass(frozen=True)
-class Rules:
-    """The assessment rules, as far as the demo needs them to label past outcomes."""
-
-    staff_groups: frozenset[str]
-    exempt_services: frozenset[str]
-    emergency_care_only: bool
-
-    def in_strike(self, service: Service, groups_of: dict[int, set[str]]) -> bool:
-        groups = groups_of[service.pk]
-        return not groups or bool(groups & self.staff_groups)
-
-    def exempt(self, service: Service, priority: str) -> bool:
-        if self.emergency_care_only:
-            return service.emergency or priority == "urgent"
-        return service.code in self.exempt_services or priority in {"urgent", "cancer"}
-
-
 def load_demo(*, today: dt.date, say: Callable[[str], None] = print) -> dict[str, int]:
     with transaction.atomic():
         trusts, services = _reference_data()
+        admin = _users(trusts)
         windows = strike_windows(today)
         for fact in ALL_STRIKES:
             strike = _strike(fact, windows[fact.key], trusts, services)
-            _bookings(fact, strike, windows[fact.key], trusts, services, say)
-        _users(trusts)
+            planned = _bookings(fact, strike, windows[fact.key], trusts, services, say)
+            if fact.outcomes and planned:
+                replay_strike(strike, planned, actor=admin)
     return demo_counts()
 
 
@@ -146,7 +136,8 @@ def _strike(
             "title": fact.title,
             "starts_at": window.starts_at,
             "ends_at": window.ends_at,
-            "status": window.status,
+            # A past strike is replayed from confirmed to completed through the services.
+            "status": StrikeStatus.CONFIRMED if fact.outcomes else window.status,
             "emergency_care_only": fact.emergency_care_only,
         },
     )
@@ -202,16 +193,14 @@ def _bookings(
     trusts: dict[str, Trust],
     services: dict[str, Service],
     say: Callable[[str], None],
-) -> None:
-    rules = Rules(
-        frozenset(fact.staff_groups), frozenset(fact.exempt_services), fact.emergency_care_only
-    )
-    groups_of = {
-        s.pk: set(s.staff_groups.values_list("code", flat=True)) for s in services.values()
-    }
+) -> list[Planned]:
+    """Write the strike's bookings, trust by trust; return those written this time."""
+    at_risk_ids = set(StrikeRules.of(strike).services_at_risk())
+    at_risk_services = [code for code, service in services.items() if service.pk in at_risk_ids]
     sizes = {
         code: outcome.planned for code, outcome in fact.outcomes.items()
     } | fact.upcoming_bookings
+    written: list[Planned] = []
     for block, (code, size) in enumerate(sorted(sizes.items())):
         trust = trusts[code]
         prefix = f"DEMO-{fact.key}-{code}-"
@@ -226,27 +215,22 @@ def _bookings(
             window=window,
             patient_index=(ALL_STRIKES.index(fact) * 5 + block) * 12_000,
         )
-        outcome = fact.outcomes.get(code)
-        planned = _plan(maker, outcome, size, rules, groups_of)
-        _write(planned, trust, strike, rules, groups_of, past=outcome is not None)
+        planned = _plan(maker, fact.outcomes.get(code), size, at_risk_services)
+        _write(planned, trust)
+        written += planned
         say(f"  {fact.key} {code}: {len(planned):>5} bookings")
+    return written
 
 
 def _plan(
     maker: BookingMaker,
     outcome: facts.Outcome | None,
     size: int,
-    rules: Rules,
-    groups_of: dict[int, set[str]],
+    at_risk_services: list[str],
 ) -> list[Planned]:
     if outcome is None:
         return [maker.make(fate="booked") for _ in range(size)]
-    at_risk_services = [
-        code
-        for code in maker.mix
-        if rules.in_strike(maker.services[code], groups_of)
-        and not rules.exempt(maker.services[code], "routine")
-    ]
+    at_risk_here = [code for code in maker.mix if code in at_risk_services]
     postponed = outcome.postponed_outpatient + outcome.postponed_inpatient
     fates = ["waiting"] * outcome.still_waiting + ["rescheduled"] * (
         postponed - outcome.still_waiting
@@ -255,7 +239,7 @@ def _plan(
     planned = [
         maker.make(
             fate=fate,
-            services=at_risk_services,
+            services=at_risk_here,
             kinds={"outpatient"} if n < outcome.postponed_outpatient else {"inpatient", "day_case"},
             priorities=("routine", "soon"),
             outpatient_only=outcome.outpatient_only,
@@ -268,15 +252,8 @@ def _plan(
     return planned
 
 
-def _write(
-    planned: list[Planned],
-    trust: Trust,
-    strike: Strike,
-    rules: Rules,
-    groups_of: dict[int, set[str]],
-    *,
-    past: bool,
-) -> None:
+def _write(planned: list[Planned], trust: Trust) -> None:
+    """Bookings as they stood before the strike: booked, at their slot in the window."""
     patients = {p.patient.nhs_number: p.patient for p in planned}
     Patient.objects.bulk_create(patients.values(), batch_size=2000, ignore_conflicts=True)
     patient_ids = dict(
@@ -287,64 +264,10 @@ def _write(
         batch_size=2000,
         ignore_conflicts=True,
     )
-    if not past:
-        return
-    ids = dict(
-        Appointment.objects.filter(
-            external_id__in=[p.external_id for p in planned], trust=trust
-        ).values_list("external_id", "pk")
-    )
-    impacts = []
-    for p in planned:
-        if p.fate in {"waiting", "rescheduled"}:
-            outcome = Outcome.POSTPONED
-        elif not rules.in_strike(p.service, groups_of):
-            continue
-        elif rules.exempt(p.service, p.priority):
-            outcome = Outcome.EXEMPT
-        else:
-            outcome = Outcome.GOING_AHEAD
-        impacts.append(
-            StrikeImpact(
-                appointment_id=ids[p.external_id],
-                strike=strike,
-                outcome=outcome,
-                slot_starts_at=p.original_starts_at or p.starts_at,
-                decided_at=strike.starts_at if outcome != Outcome.EXEMPT else None,
-            )
-        )
-    StrikeImpact.objects.bulk_create(impacts, batch_size=2000, ignore_conflicts=True)
-
-    def with_fates(*fates: str):
-        return Appointment.objects.filter(
-            pk__in=[ids[p.external_id] for p in planned if p.fate in fates]
-        )
-
-    detail = {"source": "demo", "reported_by": "local news reports"}
-    # History in the order it happened: postponed for the strike, then rebooked or seen.
-    appointments_move_status(
-        appointments=with_fates("waiting", "rescheduled"),
-        to_status="postponed",
-        actor=None,
-        action=EventAction.DECIDED,
-        strike=strike,
-        detail=detail,
-    )
-    appointments_move_status(
-        appointments=with_fates("rescheduled"),
-        to_status="rescheduled",
-        actor=None,
-        action=EventAction.RESCHEDULED,
-        strike=strike,
-        detail=detail,
-    )
-    for fate in ("attended", "did_not_attend"):
-        appointments_move_status(
-            appointments=with_fates(fate), to_status=fate, actor=None, detail=detail
-        )
 
 
-def _users(trusts: dict[str, Trust]) -> None:
+def _users(trusts: dict[str, Trust]) -> Any:
+    """The demo's sign-ins; returns the national administrator, who replays past strikes."""
     viewers, _ = Group.objects.get_or_create(name="Viewers")
     operations, _ = Group.objects.get_or_create(name="Operations staff")
     watched = ["trusts", "strikes", "appointments"]
@@ -360,6 +283,7 @@ def _users(trusts: dict[str, Trust]) -> None:
         )
     )
     User = get_user_model()
+    national = None
     for username, trust_code, role, _ in DEMO_USERS:
         user, _ = User.objects.get_or_create(username=username)
         user.is_staff = True
@@ -371,3 +295,6 @@ def _users(trusts: dict[str, Trust]) -> None:
                 user=user, trust=trusts[trust_code], defaults={"role": role}
             )
             user.groups.set([operations if role == Membership.Role.OPERATIONS else viewers])
+        else:
+            national = user
+    return national

@@ -59,6 +59,9 @@ class Selection:
     kind: str | None = None
     day: dt.date | None = None  # local (Europe/London) date of the booking's slot
     priority: str | None = None
+    # A filter only decides undecided (at-risk) bookings unless it names the current
+    # outcome to change: "every postponed booking at this site goes ahead after all".
+    current_outcome: str | None = None
 
     @property
     def by_reference(self) -> bool:
@@ -74,7 +77,9 @@ class DecisionResult:
     changed: int  # bookings whose outcome this decision set
     unchanged: int  # already had that outcome
     skipped_exempt: int  # a filter's exempt bookings, left alone
-    skipped_locked: int  # a filter's bookings that can no longer take this decision
+    # A filter's bookings left as they were: decided the other way (a filter changes
+    # decisions only when it names the current outcome), or past the point of deciding.
+    skipped_locked: int
     batch_id: uuid.UUID
 
 
@@ -90,7 +95,8 @@ def impacts_decide(
 
     Postponing moves the booking to ``postponed``. A decision can be changed back
     (postponed to going ahead, which restores the booking's previous status, or the
-    reverse) until the strike starts. A booking whose slot has begun cannot be
+    reverse) until the strike starts, for bookings named by reference or a filter naming
+    their current outcome. A booking whose slot has begun cannot be
     postponed. Exempt bookings, and bookings at trusts where ``actor`` is not
     operations staff or a trust admin, are refused.
     """
@@ -108,7 +114,7 @@ def impacts_decide(
         selected = _selected(strike, selection, actor)
         may_change = now < strike.starts_at
         sources = [Outcome.AT_RISK]
-        if may_change:
+        if may_change and (selection.by_reference or selection.current_outcome):
             opposite = Outcome.GOING_AHEAD if outcome == Outcome.POSTPONED else Outcome.POSTPONED
             sources.append(opposite)
         decidable = selected.filter(outcome__in=sources)
@@ -141,6 +147,7 @@ def impacts_decide(
                 strike=strike,
                 detail={"outcome": outcome},
                 batch_id=batch_id,
+                at=now,
             ).moved
         else:
             changed = _record_going_ahead(
@@ -153,6 +160,7 @@ def impacts_decide(
                 action=EventAction.DECIDED,
                 detail={"outcome": outcome},
                 batch_id=batch_id,
+                at=now,
             )
         StrikeImpact.objects.filter(
             strike=strike,
@@ -240,6 +248,10 @@ def _by_filter(
         if selection.priority not in Priority.values:
             raise DecisionRefused(f"Priority is one of {', '.join(Priority.values)}.")
         impacts = impacts.filter(appointment__priority=selection.priority)
+    if selection.current_outcome is not None:
+        if selection.current_outcome not in Outcome.values:
+            raise DecisionRefused(f"An outcome is one of {', '.join(Outcome.values)}.")
+        impacts = impacts.filter(outcome=selection.current_outcome)
     if selection.day is not None:
         start = dt.datetime.combine(selection.day, dt.time(), tzinfo=LONDON)
         end = dt.datetime.combine(selection.day + dt.timedelta(days=1), dt.time(), tzinfo=LONDON)
@@ -317,6 +329,7 @@ def postponed_restore(
     action: str,
     detail: dict[str, Any],
     batch_id: uuid.UUID,
+    at: dt.datetime,
 ) -> int:
     """Put postponed bookings back to the status they had before they were postponed
     (booked, or rescheduled if they already had a new date); returns how many moved."""
@@ -343,5 +356,6 @@ def postponed_restore(
             strike=strike,
             detail=detail,
             batch_id=batch_id,
+            at=at,
         ).moved
     return moved

@@ -83,6 +83,7 @@ def strike_call_off(*, strike: Strike, actor: Any, now: dt.datetime | None = Non
             action=EventAction.REINSTATED,
             detail={"reason": "strike called off"},
             batch_id=batch_id,
+            at=now,
         )
         StrikeImpact.objects.filter(strike=strike, appointment__events__batch_id=batch_id).update(
             outcome=Outcome.GOING_AHEAD,

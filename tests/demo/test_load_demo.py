@@ -12,6 +12,7 @@ from django.test import override_settings
 from appointments.models import Appointment, AppointmentEvent, StrikeImpact
 from demo.builder import DEMO_PASSWORD, demo_counts, demo_strike_id, load_demo
 from strikes.models import Participation, ReportedFigure, StaffAbsence, Strike
+from strikes.services import strike_assess
 from trusts.models import Membership
 
 TODAY = dt.date(2026, 11, 23)
@@ -96,6 +97,18 @@ def test_demo_loads_twice_with_the_same_counts_and_reproduces_the_reports():
         AppointmentEvent.objects.filter(strike=c, action="decided", to_status="postponed").count()
         == 4726
     )
+
+    # The past strikes were replayed through the services: assessing them again finds
+    # nothing to change, and each was completed with its status history.
+    for past in (a, c):
+        again = strike_assess(strike=past)
+        assert again.changed == 0
+        assert again.decided_outside == 0
+        assert again.totals.at_risk == 0
+        assert past.status == "completed"
+        assert list(past.status_changes.values_list("from_status", "to_status")) == [
+            ("confirmed", "completed")
+        ]
 
     # Strike B is upcoming: about 5,000 bookings at the N&N, not yet assessed; King's
     # Lynn and Gorleston do not take part.
