@@ -53,7 +53,15 @@ class AppointmentAdmin(TrustScopedAdmin):
 
 @admin.register(StrikeImpact)
 class StrikeImpactAdmin(TrustScopedAdmin, ReadOnlyAdmin):
-    list_display = ["appointment", "strike", "outcome", "decided_at", "decided_by"]
+    list_display = [
+        "appointment",
+        "strike",
+        "outcome",
+        "slot_starts_at",
+        "decided_at",
+        "decided_by",
+        "reinstated_at",
+    ]
     list_filter = ["strike", "outcome"]
     search_fields = ["=appointment__reference"]
     list_select_related = ["appointment", "strike", "decided_by"]

@@ -1,8 +1,20 @@
-from django.contrib import admin
+from collections.abc import Callable
 
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from config.errors import DomainError
 from trusts.admin import ReadOnlyAdmin
 
-from .models import Participation, ReportedFigure, StaffAbsence, Strike, Union
+from .models import Participation, ReportedFigure, StaffAbsence, Strike, StrikeStatusChange, Union
+from .services import (
+    strike_call_off,
+    strike_complete,
+    strike_confirm,
+    strike_resume,
+    strike_suspend,
+)
 
 
 class ParticipationInline(admin.TabularInline):
@@ -23,15 +35,63 @@ class ReportedFigureInline(admin.TabularInline):
     autocomplete_fields = ["trust"]
 
 
+class StatusChangeInline(admin.TabularInline):
+    """Who moved the strike through its life. Read-only: written by the services."""
+
+    model = StrikeStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "actor", "detail")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _status_action(
+    service: Callable[..., object], description: str
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Strike]], None]:
+    """An admin action moving each selected strike through ``service``, which checks the
+    move and records it (a call-off also reinstates postponed bookings)."""
+
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, strikes: QuerySet) -> None:
+        for strike in strikes:
+            try:
+                outcome = service(strike=strike, actor=request.user)
+            except DomainError as error:
+                modeladmin.message_user(request, str(error), messages.ERROR)
+                continue
+            reinstated = getattr(outcome, "reinstated", None)
+            extra = f" {reinstated:,} bookings reinstated." if reinstated is not None else ""
+            modeladmin.message_user(request, f"{strike}: {description.lower()}.{extra}")
+
+    action.__name__ = service.__name__
+    return admin.action(description=description, permissions=["change"])(action)
+
+
 @admin.register(Strike)
 class StrikeAdmin(admin.ModelAdmin):
     list_display = ["title", "starts_at", "ends_at", "status", "emergency_care_only"]
     list_filter = ["status", "unions", "staff_groups", "emergency_care_only"]
     search_fields = ["title", "public_id"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["public_id", "created_at", "updated_at"]
     filter_horizontal = ["unions", "staff_groups", "exempt_services"]
-    inlines = [ParticipationInline, StaffAbsenceInline, ReportedFigureInline]
+    inlines = [ParticipationInline, StaffAbsenceInline, ReportedFigureInline, StatusChangeInline]
+    actions = [
+        _status_action(strike_confirm, "Confirm"),
+        _status_action(strike_suspend, "Suspend"),
+        _status_action(strike_resume, "Resume"),
+        _status_action(strike_call_off, "Call off (reinstates postponed bookings still ahead)"),
+        _status_action(strike_complete, "Mark completed"),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A strike's status moves only through the actions, which keep bookings in step.
+        fixed = ["public_id", "created_at", "updated_at"]
+        return fixed if obj is None else [*fixed, "status"]
 
 
 @admin.register(Union)

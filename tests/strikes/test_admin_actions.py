@@ -1,0 +1,66 @@
+"""In the admin a strike's status moves only through actions that call the services."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from appointments.models import StrikeImpact
+from strikes.models import StaffGroup
+from strikes.services import Selection, impacts_decide, strike_assess
+from tests.factories import (
+    AppointmentFactory,
+    ParticipationFactory,
+    ServiceFactory,
+    SiteFactory,
+    StrikeFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_calling_off_in_the_admin_reinstates_bookings_and_status_is_not_editable(client):
+    admin_user = UserFactory(is_superuser=True, is_staff=True)
+    strike = StrikeFactory(starts_at=timezone.now() + dt.timedelta(days=5))
+    strike.staff_groups.add(StaffGroup.objects.get(code="nurses"))
+    site = SiteFactory()
+    ParticipationFactory(strike=strike, trust=site.trust)
+    booking = AppointmentFactory(site=site, service=ServiceFactory(), starts_at=strike.starts_at)
+    strike_assess(strike=strike)
+    impacts_decide(strike=strike, outcome="postponed", selection=Selection(), actor=admin_user)
+    client.force_login(admin_user)
+
+    form = client.get(f"/admin/strikes/strike/{strike.pk}/change/")
+    assert form.status_code == 200
+    assert 'name="status"' not in form.content.decode()
+
+    response = client.post(
+        "/admin/strikes/strike/",
+        {"action": "strike_call_off", "_selected_action": [strike.pk]},
+        follow=True,
+    )
+
+    assert "1 bookings reinstated" in response.content.decode()
+    strike.refresh_from_db()
+    booking.refresh_from_db()
+    assert strike.status == "called_off"
+    assert booking.status == "booked"
+    assert StrikeImpact.objects.get(appointment=booking).reinstated_at is not None
+    assert strike.status_changes.get().actor == admin_user
+
+
+def test_a_refused_move_is_shown_as_an_error(client):
+    admin_user = UserFactory(is_superuser=True, is_staff=True)
+    strike = StrikeFactory()
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/admin/strikes/strike/",
+        {"action": "strike_resume", "_selected_action": [strike.pk]},
+        follow=True,
+    )
+
+    assert "is not suspended" in response.content.decode()
+    strike.refresh_from_db()
+    assert strike.status == "announced"
