@@ -12,7 +12,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appointments.models import (
@@ -333,10 +334,15 @@ def postponed_restore(
 ) -> int:
     """Put postponed bookings back to the status they had before they were postponed
     (booked, or rescheduled if they already had a new date); returns how many moved."""
-    before_postponed = Subquery(
-        AppointmentEvent.objects.filter(appointment=OuterRef("pk"), to_status=Status.POSTPONED)
-        .order_by("-pk")
-        .values("from_status")[:1]
+    # A booking with no recorded move into postponed (loaded by hand or by an import)
+    # goes back to booked.
+    before_postponed = Coalesce(
+        Subquery(
+            AppointmentEvent.objects.filter(appointment=OuterRef("pk"), to_status=Status.POSTPONED)
+            .order_by("-pk")
+            .values("from_status")[:1]
+        ),
+        Value(Status.BOOKED),
     )
     waiting = Appointment.objects.filter(
         pk__in=impacts.values("appointment_id"), status=Status.POSTPONED
@@ -344,7 +350,7 @@ def postponed_restore(
     moved = 0
     for status in (Status.RESCHEDULED, Status.BOOKED):
         group = (
-            waiting.filter(before=status)
+            waiting.filter(before=Status.RESCHEDULED)
             if status == Status.RESCHEDULED
             else waiting.exclude(before=Status.RESCHEDULED)
         )

@@ -44,13 +44,15 @@ def strike_suspend(*, strike: Strike, actor: Any, now: dt.datetime | None = None
 
 def strike_resume(*, strike: Strike, actor: Any, now: dt.datetime | None = None) -> Strike:
     """Back to the status it had when it was suspended (announced or confirmed)."""
-    if strike.status != StrikeStatus.SUSPENDED:
-        raise StrikeMoveRefused(f"'{strike}' is not suspended, so it cannot be resumed.")
-    suspension = (
-        strike.status_changes.filter(to_status=StrikeStatus.SUSPENDED).order_by("-pk").first()
-    )
-    before = suspension.from_status if suspension else StrikeStatus.CONFIRMED
-    return _move(strike, before, actor, now)
+    with transaction.atomic():
+        locked = Strike.objects.select_for_update().get(pk=strike.pk)
+        if locked.status != StrikeStatus.SUSPENDED:
+            raise StrikeMoveRefused(f"'{locked}' is not suspended, so it cannot be resumed.")
+        suspension = (
+            locked.status_changes.filter(to_status=StrikeStatus.SUSPENDED).order_by("-pk").first()
+        )
+        before = suspension.from_status if suspension else StrikeStatus.CONFIRMED
+        return _move(locked, before, actor, now)
 
 
 def strike_complete(*, strike: Strike, actor: Any, now: dt.datetime | None = None) -> Strike:
