@@ -1,0 +1,32 @@
+"""Strike reports: per trust and per trust per day, published figures beside computed
+ones, strikes compared, and NHS England's sitrep CSV (see ``sitrep`` for its columns).
+
+Each function takes ``user`` and shows only the trusts that user may see; ``None`` is
+national (the command line, used by an operator with shell access). Each runs a fixed
+number of grouped queries whatever the number of bookings, and returns frozen
+dataclasses.
+"""
+
+from .compare import StrikeComparison, StrikeTotals, strikes_compare
+from .figures import DayRow, Figures, StaffCount, StrikeSummary, TrustRef
+from .sitrep import Sitrep, SitrepRow, sitrep_csv, sitrep_rows
+from .strike import Comparison, StrikeReport, TrustRow, strike_report
+
+__all__ = [
+    "Comparison",
+    "DayRow",
+    "Figures",
+    "Sitrep",
+    "SitrepRow",
+    "StaffCount",
+    "StrikeComparison",
+    "StrikeReport",
+    "StrikeSummary",
+    "StrikeTotals",
+    "TrustRef",
+    "TrustRow",
+    "sitrep_csv",
+    "sitrep_rows",
+    "strike_report",
+    "strikes_compare",
+]
