@@ -130,6 +130,14 @@ def test_demo_loads_twice_with_the_same_counts_and_reproduces_the_reports():
         "neonatal",
     }
 
+    # Assessing B leaves King's Lynn and Gorleston alone: their ballots failed.
+    assessed = strike_assess(strike=b)
+    assert set(assessed.by["trust"]) == {"RM1", "RMY", "RY3"}
+    assert not StrikeImpact.objects.filter(
+        strike=b, appointment__trust__ods_code__in=["RCX", "RGP"]
+    ).exists()
+    assert assessed.by["trust"]["RM1"].at_risk > 0
+
 
 @pytest.mark.django_db
 def test_demo_users_sign_in_with_their_trust_and_role(client):
