@@ -82,15 +82,16 @@ def strike_assess(
     unknown = set(dimensions) - set(DIMENSIONS)
     if unknown:
         raise ValueError(f"Unknown dimensions: {sorted(unknown)}")
-    if strike.status == StrikeStatus.CALLED_OFF:
-        raise AssessmentRefused(
-            f"'{strike}' was called off, so nothing is at risk: it cannot be assessed."
-        )
     now = timezone.now()
     with transaction.atomic():
-        if not dry_run:
-            # One assessment or decision at a time per strike.
-            Strike.objects.select_for_update().filter(pk=strike.pk).first()
+        # Read under the lock (one assessment or decision at a time per strike), so a
+        # call-off that has just committed is seen and the window used is the current one.
+        current = Strike.objects.all() if dry_run else Strike.objects.select_for_update()
+        strike = current.get(pk=strike.pk)
+        if strike.status == StrikeStatus.CALLED_OFF:
+            raise AssessmentRefused(
+                f"'{strike}' was called off, so nothing is at risk: it cannot be assessed."
+            )
         rules = StrikeRules.of(strike)
         work = _Work(strike, rules)
         decided_outside = work.decided_outside()

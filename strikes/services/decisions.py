@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from trusts.models import Membership, Service, Site, Trust
 from trusts.scope import trust_ids_for
 
 from ..models import LONDON, Strike, StrikeStatus
+from ..rules import AFFECTED_STATUSES, StrikeRules
 
 DECIDING_ROLES = (Membership.Role.OPERATIONS, Membership.Role.ADMIN)
 # Strikes whose bookings may still be decided.
@@ -112,6 +113,7 @@ def impacts_decide(
                 f"'{strike}' is {strike.get_status_display().lower()}: decisions can only be "
                 "made while a strike is announced or confirmed."
             )
+        rules = StrikeRules.of(strike)
         selected = _selected(strike, selection, actor)
         may_change = now < strike.starts_at
         sources = [Outcome.AT_RISK]
@@ -120,14 +122,22 @@ def impacts_decide(
             sources.append(opposite)
         decidable = selected.filter(outcome__in=sources)
         if outcome == Outcome.POSTPONED:
+            # Only a booking still in the strike at the slot it was assessed for: one moved
+            # since (by an import, say) waits for the next assessment.
             decidable = decidable.filter(
-                appointment__status__in=(Status.BOOKED, Status.RESCHEDULED),
+                rules.in_strike("appointment__"),
+                appointment__starts_at=F("slot_starts_at"),
                 slot_starts_at__gt=now,
             )
         else:
-            # Going back from postponed is only possible while the booking still waits.
-            decidable = decidable.exclude(
-                Q(outcome=Outcome.POSTPONED) & ~Q(appointment__status=Status.POSTPONED)
+            # Going ahead needs a booking that can: still booked, or still waiting after
+            # this strike (not another) postponed it.
+            postponed_here = bookings_postponed_by(
+                strike=strike, among=selected.filter(outcome=Outcome.POSTPONED)
+            )
+            decidable = decidable.filter(
+                Q(outcome=Outcome.AT_RISK, appointment__status__in=AFFECTED_STATUSES)
+                | Q(outcome=Outcome.POSTPONED, appointment__in=postponed_here.values("pk"))
             )
         tally = selected.aggregate(
             total=Count("pk"),
@@ -280,7 +290,8 @@ def _refuse_references(
         .values_list("appointment__reference", flat=True)
     )
     why = (
-        "their appointment time has passed or they are no longer booked"
+        "their appointment time has passed, they are no longer booked, another strike "
+        "postponed them, or they moved since the strike was assessed (assess it again)"
         if may_change
         else "the strike has started, so decisions already made stand, and a booking "
         "whose time has passed cannot be postponed"
@@ -322,6 +333,32 @@ def _record_going_ahead(
     )
 
 
+def bookings_postponed_by(
+    *, strike: Strike, among: QuerySet[StrikeImpact]
+) -> QuerySet[Appointment]:
+    """The bookings of ``among`` still waiting because ``strike`` postponed them, with the
+    status each had before (``before``).
+
+    A booking postponed by one strike, rebooked, then postponed by a later one belongs
+    to the later strike: the first must not put it back. Read from the booking's latest
+    move into postponed; one with no recorded move (loaded by hand or by an import) is
+    taken as this strike's, and goes back to booked.
+    """
+    latest_into_postponed = AppointmentEvent.objects.filter(
+        appointment=OuterRef("pk"), to_status=Status.POSTPONED
+    ).order_by("-pk")
+    return (
+        Appointment.objects.filter(pk__in=among.values("appointment_id"), status=Status.POSTPONED)
+        .annotate(
+            postponed_by=Subquery(latest_into_postponed.values("strike_id")[:1]),
+            before=Coalesce(
+                Subquery(latest_into_postponed.values("from_status")[:1]), Value(Status.BOOKED)
+            ),
+        )
+        .filter(Q(postponed_by__isnull=True) | Q(postponed_by=strike.pk))
+    )
+
+
 def postponed_restore(
     impacts: QuerySet[StrikeImpact],
     *,
@@ -332,21 +369,9 @@ def postponed_restore(
     batch_id: uuid.UUID,
     at: dt.datetime,
 ) -> int:
-    """Put postponed bookings back to the status they had before they were postponed
-    (booked, or rescheduled if they already had a new date); returns how many moved."""
-    # A booking with no recorded move into postponed (loaded by hand or by an import)
-    # goes back to booked.
-    before_postponed = Coalesce(
-        Subquery(
-            AppointmentEvent.objects.filter(appointment=OuterRef("pk"), to_status=Status.POSTPONED)
-            .order_by("-pk")
-            .values("from_status")[:1]
-        ),
-        Value(Status.BOOKED),
-    )
-    waiting = Appointment.objects.filter(
-        pk__in=impacts.values("appointment_id"), status=Status.POSTPONED
-    ).annotate(before=before_postponed)
+    """Put the bookings ``strike`` postponed back to the status they had before (booked,
+    or rescheduled if they already had a new date); returns how many moved."""
+    waiting = bookings_postponed_by(strike=strike, among=impacts)
     moved = 0
     for status in (Status.RESCHEDULED, Status.BOOKED):
         group = (

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from appointments.models import EventAction, Outcome, Status, StrikeImpact
 from config.errors import DomainError
 
 from ..models import ALLOWED_STRIKE_MOVES, Strike, StrikeStatus, StrikeStatusChange
-from .decisions import postponed_restore
+from .decisions import bookings_postponed_by, postponed_restore
 
 MANAGE_STRIKES = "strikes.change_strike"
 
@@ -107,14 +108,12 @@ def strike_call_off(*, strike: Strike, actor: Any, now: dt.datetime | None = Non
     return CallOffResult(reinstated=reinstated, still_postponed=still_postponed, batch_id=batch_id)
 
 
-def bookings_to_reinstate(*, strike: Strike, now: dt.datetime) -> Any:
-    """The postponed bookings a call-off now would put back: still waiting, still ahead."""
-    return StrikeImpact.objects.filter(
-        strike=strike,
-        outcome=Outcome.POSTPONED,
-        appointment__status=Status.POSTPONED,
-        appointment__starts_at__gt=now,
-    )
+def bookings_to_reinstate(*, strike: Strike, now: dt.datetime) -> QuerySet[StrikeImpact]:
+    """The impacts a call-off now would put back: bookings this strike postponed that are
+    still waiting and still ahead."""
+    postponed = StrikeImpact.objects.filter(strike=strike, outcome=Outcome.POSTPONED)
+    waiting = bookings_postponed_by(strike=strike, among=postponed)
+    return postponed.filter(appointment__in=waiting.values("pk"), appointment__starts_at__gt=now)
 
 
 def _move(strike: Strike, to_status: str, actor: Any, now: dt.datetime | None) -> Strike:
