@@ -108,6 +108,13 @@ def strike_call_off(*, strike: Strike, actor: Any, now: dt.datetime | None = Non
     return CallOffResult(reinstated=reinstated, still_postponed=still_postponed, batch_id=batch_id)
 
 
+def strike_call_off_preview(*, strike: Strike, actor: Any, now: dt.datetime | None = None) -> int:
+    """How many bookings calling the strike off now would reinstate; refuses, as the
+    call-off itself would, when ``actor`` may not or the strike cannot be called off."""
+    _check_move(strike, StrikeStatus.CALLED_OFF, actor)
+    return bookings_to_reinstate(strike=strike, now=now or timezone.now()).count()
+
+
 def bookings_to_reinstate(*, strike: Strike, now: dt.datetime) -> QuerySet[StrikeImpact]:
     """The impacts a call-off now would put back: bookings this strike postponed that are
     still waiting and still ahead."""
@@ -125,15 +132,19 @@ def _move(strike: Strike, to_status: str, actor: Any, now: dt.datetime | None) -
 
 def _locked_for_move(strike: Strike, to_status: str, actor: Any) -> Strike:
     """The strike, locked until the transaction ends, once the move is known allowed."""
+    strike = Strike.objects.select_for_update().get(pk=strike.pk)
+    _check_move(strike, to_status, actor)
+    return strike
+
+
+def _check_move(strike: Strike, to_status: str, actor: Any) -> None:
     if actor is not None and not actor.has_perm(MANAGE_STRIKES):
         raise StrikeMoveRefused("Only national administrators can change a strike's status.")
-    strike = Strike.objects.select_for_update().get(pk=strike.pk)
     if to_status not in ALLOWED_STRIKE_MOVES[strike.status]:
         raise StrikeMoveRefused(
             f"'{strike}' is {strike.get_status_display().lower()} and cannot become "
             f"{StrikeStatus(to_status).label.lower()}."
         )
-    return strike
 
 
 def _record_move(

@@ -98,3 +98,11 @@ def test_call_off_previews_then_reinstates(strike):
     strike.refresh_from_db()
     assert strike.status == "called_off"
     assert strike.starts_at > timezone.now()
+
+
+def test_the_call_off_preview_refuses_what_the_call_off_would(strike):
+    admin = UserFactory(is_superuser=True)
+    strike.status = "completed"
+    strike.save()
+    with pytest.raises(CommandError, match="completed and cannot become called off"):
+        run("strike_status", "RCN test strike", "call-off", "--user", admin.username)

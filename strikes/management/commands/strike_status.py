@@ -1,10 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from config.errors import DomainError
 from strikes.services import (
-    bookings_to_reinstate,
     strike_call_off,
+    strike_call_off_preview,
     strike_complete,
     strike_confirm,
     strike_resume,
@@ -47,7 +46,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{moved} is now {moved.get_status_display().lower()}.")
                 return
             if not yes:
-                waiting = bookings_to_reinstate(strike=subject, now=timezone.now()).count()
+                waiting = strike_call_off_preview(strike=subject, actor=actor)
                 self.stdout.write(
                     f"Calling off {subject} would reinstate {waiting:,} postponed bookings "
                     "whose time is still ahead. Run again with --yes to do it."
