@@ -174,7 +174,7 @@ def _strike(
             )
     for about, metric, source, value, note in fact.reported:
         trust = trusts.get(about or "")
-        ReportedFigure.objects.create(
+        figure = ReportedFigure.objects.create(
             strike=strike,
             trust=trust,
             area="" if trust else (about or ""),
@@ -183,6 +183,10 @@ def _strike(
             source=source,
             note=note,
         )
+        if trust is None:
+            # The area's trusts that took part are the ones its headline counts.
+            in_area = set(facts.AREA_TRUSTS[figure.area]) & set(fact.participating)
+            figure.covers.set([trusts[code] for code in sorted(in_area)])
     return strike
 
 

@@ -182,6 +182,9 @@ class StrikeFact:
     reported: tuple[tuple[str | None, str, str, float, str], ...] = ()  # trust/area, metric...
 
 
+# The trusts of each area a newspaper reports a headline figure for.
+AREA_TRUSTS = {"Norfolk and Waveney": ("RM1", "RCX", "RGP", "RMY", "RY3")}
+
 EDP = "Eastern Daily Press"
 DAILY_ECHO = "Southern Daily Echo"
 

@@ -240,6 +240,12 @@ class ReportedFigure(models.Model):
     area = models.CharField(
         max_length=100, blank=True, help_text="For an area-wide figure, e.g. Norfolk and Waveney."
     )
+    covers = models.ManyToManyField(
+        Trust,
+        blank=True,
+        related_name="+",
+        help_text="For an area figure: the trusts it counts, so reports can compare it.",
+    )
     metric = models.CharField(max_length=30, choices=Metric.choices)
     date = models.DateField(null=True, blank=True, help_text="For a figure about one day.")
     value = models.DecimalField(max_digits=12, decimal_places=2)

@@ -168,6 +168,16 @@ class Collected:
     trusts: tuple[tuple[TrustRef, bool], ...]  # (trust, participating), by name
     by_day: tuple[DayRow, ...]
 
+    def counted_trust_ids(self) -> frozenset[int]:
+        """The trusts totals add up: those taking part, and any that dropped out after
+        decisions were made for them (those postponements still happened)."""
+        decided = {
+            day.trust.id
+            for day in self.by_day
+            if day.figures.postponed_total or day.figures.going_ahead
+        }
+        return frozenset({trust.id for trust, taking_part in self.trusts if taking_part} | decided)
+
 
 def is_national_user(user: Any) -> bool:
     """``None`` is the command line, an operator with shell access: national."""

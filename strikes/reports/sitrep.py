@@ -1,6 +1,7 @@
 """The CSV NHS England's industrial-action situation report (sitrep) asks trusts for.
 
-One row per participating trust per strike day, trusts by name then days in order.
+One row per participating trust (or trust with decisions made before it dropped out)
+per strike day, trusts by name then days in order.
 The header is a contract with whoever loads the file; its columns, in order:
 
 ``strike_id``
@@ -102,10 +103,11 @@ def sitrep_rows(*, strike: Strike, user: Any = None) -> Sitrep:
     """The sitrep's rows for the trusts ``user`` may see (``None``: every trust)."""
     groups = tuple(StaffGroup.objects.order_by("code").values_list("code", flat=True))
     collected = collect(strike=strike, user=user)
+    counted = collected.counted_trust_ids()
     rows = tuple(
         _row(day, groups, str(collected.strike.public_id), collected.strike.title)
         for day in collected.by_day
-        if day.participating
+        if day.trust.id in counted
     )
     return Sitrep(staff_groups=groups, rows=rows)
 

@@ -15,6 +15,7 @@ METRIC_ORDER = {metric: position for position, metric in enumerate(ReportedMetri
 class TrustRow:
     trust: TrustRef
     participating: bool
+    counted: bool  # in the totals: taking part, or decisions were made for it
     figures: Figures
     # The most staff out on any one day, all groups: a "how many walked out" headcount,
     # where summing the days would count a nurse out on both days twice.
@@ -50,16 +51,24 @@ class StrikeReport:
     staff_groups: tuple[str, ...]  # staff group codes with a count, for the staff-out columns
     trusts: tuple[TrustRow, ...]  # one per trust with a participation record, by name
     by_day: tuple[DayRow, ...]  # one per trust per day, trusts in the same order
-    # The participating trusts' rows added up: a trust that voted not to strike has
-    # planned bookings but none at risk, and would dilute the share postponed.
+    # The counted trusts' rows added up: a trust that voted not to strike has planned
+    # bookings but none at risk, and would dilute the share postponed.
     total: Figures
     comparisons: tuple[Comparison, ...]
+    counted_trust_ids: frozenset[int] = frozenset()
 
     def day_total(self, date: dt.date) -> Figures:
-        return summed(row.figures for row in self.by_day if row.date == date)
+        return summed(row.figures for row in self._counted_on(date))
 
     def staff_absent_on(self, date: dt.date) -> int:
-        return sum(row.staff_absent_total for row in self.by_day if row.date == date)
+        return sum(row.staff_absent_total for row in self._counted_on(date))
+
+    def _counted_on(self, date: dt.date) -> list[DayRow]:
+        return [
+            row
+            for row in self.by_day
+            if row.date == date and row.trust.id in self.counted_trust_ids
+        ]
 
 
 def strike_report(*, strike: Strike, user: Any = None) -> StrikeReport:
@@ -68,10 +77,12 @@ def strike_report(*, strike: Strike, user: Any = None) -> StrikeReport:
     A fixed number of queries, whatever the number of bookings.
     """
     collected = collect(strike=strike, user=user)
+    counted = collected.counted_trust_ids()
     rows = tuple(
         TrustRow(
             trust=trust,
             participating=participating,
+            counted=trust.id in counted,
             figures=summed(d.figures for d in collected.by_day if d.trust == trust),
             staff_absent_peak=max(
                 (d.staff_absent_total for d in collected.by_day if d.trust == trust), default=0
@@ -86,10 +97,15 @@ def strike_report(*, strike: Strike, user: Any = None) -> StrikeReport:
         staff_groups=collected.staff_groups,
         trusts=rows,
         by_day=collected.by_day,
-        total=summed(row.figures for row in rows if row.participating),
+        total=summed(row.figures for row in rows if row.counted),
         comparisons=(),
+        counted_trust_ids=counted,
     )
-    published = ReportedFigure.objects.filter(strike=strike).select_related("trust")
+    published = (
+        ReportedFigure.objects.filter(strike=strike)
+        .select_related("trust")
+        .prefetch_related("covers")
+    )
     if not report.national:
         # Area-wide figures include other trusts' bookings: national users only.
         published = in_trusts(published.filter(trust__isnull=False), user)
@@ -124,11 +140,15 @@ def _compare(figure: ReportedFigure, report: StrikeReport) -> Comparison:
 
 def _computed(figure: ReportedFigure, report: StrikeReport) -> Decimal | None:
     if figure.trust_id is None:
-        taking_part = {row.trust.id for row in report.trusts if row.participating}
+        # An area's figure is compared with the trusts it says it covers; without
+        # them there is nothing honest to compare it with.
+        covered = {trust.pk for trust in figure.covers.all()} & report.counted_trust_ids
+        if not covered:
+            return None
         days = [
             row
             for row in report.by_day
-            if row.trust.id in taking_part and figure.date in (None, row.date)
+            if row.trust.id in covered and figure.date in (None, row.date)
         ]
     else:
         days = [

@@ -271,6 +271,25 @@ def test_a_slot_after_midnight_bst_is_on_the_next_london_day_though_utc_says_oth
     assert report.by_day[2].figures.planned == 2
 
 
+def test_a_trust_that_dropped_out_after_decisions_still_counts_one_that_never_took_part_not():
+    strike = StrikeFactory(starts_at=START, ends_at=END)
+    dropped_out = taking_part(strike, "Dropped out", participating=False)
+    voted_no = taking_part(strike, "Voted no", participating=False)
+    at = START + dt.timedelta(hours=2)
+    hit(strike, dropped_out, at, "postponed", status="postponed")
+    book(dropped_out, at)
+    book(voted_no, at)
+    book(voted_no, at)
+
+    report = strike_report(strike=strike)
+
+    # The postponement happened: it stays in the totals, the day's and the sitrep.
+    assert (report.total.planned, report.total.postponed_total) == (2, 1)
+    assert report.day_total(SUNDAY) == report.total
+    assert [row.trust_name for row in sitrep_rows(strike=strike).rows] == ["Dropped out"] * 2
+    assert [row.counted for row in report.trusts] == [True, False]
+
+
 # --- Published figures beside computed ones -----------------------------------------------
 
 
@@ -290,7 +309,10 @@ def test_published_figures_sit_beside_computed_ones_with_the_difference():
     figure(strike=strike, trust=trust, metric="staff_absent", date=MONDAY, value=25)
     figure(strike=strike, trust=trust, metric="staff_absent", value=31)
     figure(strike=strike, trust=trust, metric="planned", date=dt.date(2026, 1, 25), value=1)
-    figure(strike=strike, trust=None, area="Norfolk and Waveney", metric="postponed_total")
+    area = figure(strike=strike, trust=None, area="Norfolk and Waveney", metric="postponed_total")
+    area.covers.set([trust, SiteFactory().trust])
+    # Without the trusts it covers, an area's figure has nothing honest to compare with.
+    figure(strike=strike, trust=None, area="Somewhere", metric="postponed_total", value=9)
 
     report = strike_report(strike=strike)
 
@@ -307,8 +329,9 @@ def test_published_figures_sit_beside_computed_ones_with_the_difference():
         # Not a strike day: nothing to compare with.
         (trust.ods_code, "planned", dt.date(2026, 1, 25)): (1, None, None),
         ("Norfolk and Waveney", "postponed_total", None): (4736, 3, -4733),
+        ("Somewhere", "postponed_total", None): (9, None, None),
     }
-    assert report.comparisons[-1].area == "Norfolk and Waveney", "area figures come last"
+    assert report.comparisons[-1].area == "Somewhere", "area figures come last"
 
 
 # --- Trust scope --------------------------------------------------------------------------
@@ -325,7 +348,8 @@ def _two_trusts_and_an_area_figure() -> tuple[Strike, Site, Site]:
     for site in (mine, theirs):
         StaffAbsenceFactory(strike=strike, trust=site.trust, date=SUNDAY, staff_group=nurses)
         ReportedFigureFactory(strike=strike, trust=site.trust, value=2)
-    ReportedFigureFactory(strike=strike, trust=None, area="The area", value=4)
+    area = ReportedFigureFactory(strike=strike, trust=None, area="The area", value=4)
+    area.covers.set([mine.trust, theirs.trust])
     return strike, mine, theirs
 
 
@@ -490,7 +514,7 @@ def test_reports_run_the_same_few_queries_for_a_few_bookings_or_hundreds(who):
     small, large = _sizes(user_for)
 
     assert small == large
-    assert small == {"report": 5, "sitrep": 5, "compare": 2}
+    assert small == {"report": 6, "sitrep": 5, "compare": 2}
 
 
 def test_comparing_more_strikes_takes_no_more_queries():

@@ -88,7 +88,8 @@ def strike() -> Strike:
             count=count,
         )
     ReportedFigureFactory(strike=strike, trust=norwich.trust, metric="postponed_total", value=1210)
-    ReportedFigureFactory(strike=strike, trust=None, area="Norfolk and Waveney", value=1_200)
+    area = ReportedFigureFactory(strike=strike, trust=None, area="Norfolk and Waveney", value=1_200)
+    area.covers.set([norwich.trust, lynn.trust])
     return strike
 
 
