@@ -118,5 +118,6 @@ class StaffAbsenceAdmin(admin.ModelAdmin):
 class ReportedFigureAdmin(admin.ModelAdmin):
     list_display = ["strike", "trust", "area", "metric", "date", "value", "source"]
     list_filter = ["strike", "metric"]
+    filter_horizontal = ["covers"]
     search_fields = ["source", "area", "trust__name"]
     list_select_related = ["strike", "trust"]
