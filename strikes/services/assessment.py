@@ -231,7 +231,11 @@ def _counted(
     *,
     booking: str = "",
     decided_outside: tuple[int, list[str]],
-    **changes: object,
+    dry_run: bool,
+    added: int,
+    removed: int,
+    reclassified: int,
+    moved: int,
 ) -> Assessment:
     """Group ``rows`` (annotated with counted_outcome and counted_slot) by each dimension."""
     paths = {
@@ -255,7 +259,11 @@ def _counted(
         by=by,
         decided_outside=decided_outside[0],
         decided_outside_references=decided_outside[1],
-        **changes,  # type: ignore[arg-type]
+        dry_run=dry_run,
+        added=added,
+        removed=removed,
+        reclassified=reclassified,
+        moved=moved,
     )
 
 

@@ -372,13 +372,12 @@ def postponed_restore(
     """Put the bookings ``strike`` postponed back to the status they had before (booked,
     or rescheduled if they already had a new date); returns how many moved."""
     waiting = bookings_postponed_by(strike=strike, among=impacts)
+    had_new_date = Q(before=Status.RESCHEDULED)
     moved = 0
-    for status in (Status.RESCHEDULED, Status.BOOKED):
-        group = (
-            waiting.filter(before=Status.RESCHEDULED)
-            if status == Status.RESCHEDULED
-            else waiting.exclude(before=Status.RESCHEDULED)
-        )
+    for status, group in (
+        (Status.RESCHEDULED, waiting.filter(had_new_date)),
+        (Status.BOOKED, waiting.exclude(had_new_date)),
+    ):
         moved += appointments_move_status(
             appointments=group,
             to_status=status,
