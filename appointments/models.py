@@ -1,5 +1,6 @@
 """Patients, their bookings, what each strike does to a booking, notices, and history."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -264,10 +265,23 @@ class NoticeStatus(models.TextChoices):
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
+    # No longer true before it went out (the strike was called off, the decision was
+    # reversed): kept, never sent. See ADR 004.
+    WITHDRAWN = "withdrawn", "Withdrawn before sending"
+
+
+# A patient may have had the message once it reached the provider.
+TOLD_STATUSES = (NoticeStatus.SENDING, NoticeStatus.SENT, NoticeStatus.DELIVERED)
+# Still owed to the patient: not sent yet, or sending failed.
+UNSENT_STATUSES = (NoticeStatus.PENDING, NoticeStatus.SENDING, NoticeStatus.FAILED)
 
 
 class NoticeQuerySet(TrustScopedQuerySet):
     trust_path = "appointment__trust"
+
+    def overdue(self, now: dt.datetime) -> "NoticeQuerySet":
+        """Notices the patient should have had by now and has not."""
+        return self.filter(status__in=UNSENT_STATUSES, due_by__lte=now)
 
 
 class Notice(models.Model):
@@ -285,6 +299,19 @@ class Notice(models.Model):
     provider_reference = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Set when a worker takes it (pending -> sending); the sweep returns a notice whose
+    # claim is older than the timeout, because its worker died before finishing.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # After a transient failure: not before this time.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who made the call or posted the letter, for notices staff deliver by hand.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -311,7 +338,10 @@ class Notice(models.Model):
                 name="notice_sent_at_only_once_sent",
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_by"], name="notice_status_due_by")]
+        indexes = [
+            models.Index(fields=["status", "due_by"], name="notice_status_due_by"),
+            models.Index(fields=["strike", "status"], name="notice_strike_status"),
+        ]
 
     def __str__(self) -> str:
         return f"Notice {self.pk} ({self.kind}, {self.status})"

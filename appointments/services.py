@@ -127,3 +127,37 @@ def appointment_move_status(
     )
     appointment.refresh_from_db(fields=["status", "updated_at"])
     return appointment
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    starts_at: dt.datetime,
+    actor: Any | None,
+    strike: Strike | None = None,
+    at: dt.datetime | None = None,
+) -> Appointment:
+    """Give a postponed (or already rescheduled) booking a new date; returns it refreshed.
+
+    The first date it was booked for is kept in ``original_starts_at``. The patient's
+    "new date" notice follows from the status, at the scheduler's next tick.
+    """
+    now = at or timezone.now()
+    if starts_at <= now:
+        raise DomainError("A new date must be in the future.")
+    with transaction.atomic():
+        appointments_move_status(
+            appointments=Appointment.objects.filter(pk=appointment.pk),
+            to_status=Status.RESCHEDULED,
+            actor=actor,
+            action=EventAction.RESCHEDULED,
+            strike=strike,
+            detail={"new_starts_at": starts_at.isoformat()},
+            at=now,
+        )
+        booking = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if booking.original_starts_at is None:
+            booking.original_starts_at = booking.starts_at
+        booking.starts_at = starts_at
+        booking.save(update_fields=["original_starts_at", "starts_at", "updated_at"])
+    return booking

@@ -82,7 +82,14 @@ class Strike(models.Model):
     notice_lead_days = models.PositiveSmallIntegerField(
         default=3,
         validators=[MaxValueValidator(60)],
-        help_text="Patients must be told this many days before the walkout starts.",
+        help_text="Notices to patients go out from this many days before the walkout "
+        "starts; every one is due by the start.",
+    )
+    send_going_ahead_notices = models.BooleanField(
+        default=False,
+        help_text="Also tell patients whose at-risk booking was decided to go ahead to "
+        "attend as normal. Patients already told of a postponement that was reversed are "
+        "always told.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -175,3 +175,38 @@ STRIKEDESK_PUBLIC_URL = env.str("STRIKEDESK_PUBLIC_URL", default="http://127.0.0
 
 # `manage.py load_demo` creates users with a published password: never on a server.
 STRIKEDESK_DEMO_ALLOWED = env.bool("STRIKEDESK_DEMO_ALLOWED", default=True)
+
+# Patient notices (appointments/notices/). ADR 004 explains the pipeline.
+# "outbox" writes each message under var/outbox/ (the embedded default and tests);
+# "notify" sends through GOV.UK Notify.
+STRIKEDESK_NOTICE_BACKEND = env.str("STRIKEDESK_NOTICE_BACKEND", default="outbox")
+STRIKEDESK_OUTBOX_DIR = Path(env.str("STRIKEDESK_OUTBOX_DIR", default=str(VAR_DIR / "outbox")))
+# "provider": the backend sends letters. "print": the trust prints them in house from the
+# letter batch and staff mark them posted.
+STRIKEDESK_LETTERS = env.str("STRIKEDESK_LETTERS", default="provider")
+# One dispatch task claims batches of this many until this many seconds have passed.
+STRIKEDESK_NOTICE_BATCH = env.int("STRIKEDESK_NOTICE_BATCH", default=100)
+STRIKEDESK_NOTICE_DISPATCH_SECONDS = env.int("STRIKEDESK_NOTICE_DISPATCH_SECONDS", default=50)
+# The dispatch task's own limits: a batch in flight finishes within them.
+STRIKEDESK_NOTICE_DISPATCH_SOFT_LIMIT = STRIKEDESK_NOTICE_DISPATCH_SECONDS + 60
+STRIKEDESK_NOTICE_DISPATCH_HARD_LIMIT = STRIKEDESK_NOTICE_DISPATCH_SECONDS + 90
+# A notice claimed longer ago than this was left by a dead worker: longer than a dispatch
+# task may live, so a live worker's claims are never swept from under it.
+STRIKEDESK_NOTICE_CLAIM_TIMEOUT = env.int(
+    "STRIKEDESK_NOTICE_CLAIM_TIMEOUT", default=STRIKEDESK_NOTICE_DISPATCH_HARD_LIMIT + 30
+)
+# How many dispatch tasks each scheduler tick starts; more workers can take more.
+STRIKEDESK_NOTICE_DISPATCHERS = env.int("STRIKEDESK_NOTICE_DISPATCHERS", default=2)
+
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT_SECONDS = env.int("NOTIFY_TIMEOUT_SECONDS", default=10)
+# One template per channel, whose content is ((message)) (emails: subject ((subject))).
+NOTIFY_TEMPLATE_IDS = {
+    "sms": env.str("NOTIFY_TEMPLATE_SMS", default=""),
+    "email": env.str("NOTIFY_TEMPLATE_EMAIL", default=""),
+    "letter": env.str("NOTIFY_TEMPLATE_LETTER", default=""),
+}
+# Notify sends this as "Authorization: Bearer <token>" with each delivery receipt.
+# Empty: the callback endpoint refuses every request.
+NOTIFY_CALLBACK_TOKEN = env.str("NOTIFY_CALLBACK_TOKEN", default="")

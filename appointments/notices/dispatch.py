@@ -1,0 +1,179 @@
+"""Sending notices: claim a batch, send each, record each result at once.
+
+A worker takes notices with one conditional update (pending -> sending, stamped with the
+claim time), so two workers never take the same one. Each result is committed as soon
+as the provider answers: if the worker is killed, at most the one message in flight can
+be sent twice. What a dead worker had claimed and not sent stays ``sending`` until
+``notices_sweep_stuck`` returns it to pending, after a timeout longer than any dispatch
+task may live.
+
+Text messages, emails and (unless the trust prints its own) letters are sent by the
+configured backend. Phone calls, and letters printed in house, wait for staff: see
+``appointments/notices/by_hand.py``.
+"""
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from appointments.models import Channel, Notice, NoticeStatus
+
+from .backends import NoticeBackend, SendFailed, configured_backend
+from .messages import NOTICE_RELATIONS, compose
+from .relevance import still_true
+
+logger = logging.getLogger(__name__)
+
+# After this many tries (claims) a notice is failed and left for staff.
+MAX_ATTEMPTS = 5
+FIRST_RETRY_AFTER = dt.timedelta(seconds=30)
+LONGEST_RETRY_WAIT = dt.timedelta(hours=1)
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+
+def channels_sent_by_backend() -> tuple[str, ...]:
+    if settings.STRIKEDESK_LETTERS == "print":
+        return (Channel.SMS, Channel.EMAIL)
+    return (Channel.SMS, Channel.EMAIL, Channel.LETTER)
+
+
+def retry_wait(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min... doubling after each failed try, at most an hour."""
+    return min(FIRST_RETRY_AFTER * 2 ** max(attempts - 1, 0), LONGEST_RETRY_WAIT)
+
+
+def notices_claim(*, limit: int, now: dt.datetime) -> list[int]:
+    """Take up to ``limit`` notices that are due to be sent and still true; return their ids.
+
+    Most urgent first. ``SKIP LOCKED`` lets workers claim side by side on PostgreSQL;
+    SQLite serialises writers, so there the update's status condition is what counts.
+    """
+    with transaction.atomic():
+        ready = (
+            Notice.objects.filter(
+                status=NoticeStatus.PENDING, channel__in=channels_sent_by_backend()
+            )
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .filter(still_true(now))
+            .order_by("due_by", "pk")
+        )
+        ids = list(
+            ready.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[
+                :limit
+            ]
+        )
+        claimed = Notice.objects.filter(pk__in=ids, status=NoticeStatus.PENDING)
+        claimed.update(
+            status=NoticeStatus.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+    return ids
+
+
+def notices_dispatch(
+    *,
+    backend: NoticeBackend | None = None,
+    batch_size: int | None = None,
+    seconds: float | None = None,
+) -> DispatchResult:
+    """Send what is ready, batch after batch, until nothing is left or ``seconds`` pass."""
+    backend = backend or configured_backend()
+    batch_size = batch_size or settings.STRIKEDESK_NOTICE_BATCH
+    seconds = settings.STRIKEDESK_NOTICE_DISPATCH_SECONDS if seconds is None else seconds
+    stop_at = time.monotonic() + seconds
+    result = DispatchResult()
+    while True:
+        ids = notices_claim(limit=batch_size, now=timezone.now())
+        if not ids:
+            break
+        batch = Notice.objects.filter(pk__in=ids, status=NoticeStatus.SENDING).select_related(
+            *NOTICE_RELATIONS
+        )
+        for notice in batch.order_by("due_by", "pk"):
+            _send_one(notice, backend, result)
+        if time.monotonic() >= stop_at:
+            break
+    return result
+
+
+def _send_one(notice: Notice, backend: NoticeBackend, result: DispatchResult) -> None:
+    try:
+        provider_reference = backend.send(compose(notice))
+    except SendFailed as failure:
+        _record_failure(notice, failure.reason, transient=failure.transient, result=result)
+    except Exception as error:  # a bug must not stop the batch: the notice is tried again
+        logger.exception("Sending notice %s raised %s", notice.pk, type(error).__name__)
+        _record_failure(
+            notice, f"Unexpected error: {type(error).__name__}", transient=True, result=result
+        )
+    else:
+        now = timezone.now()
+        Notice.objects.filter(pk=notice.pk, status=NoticeStatus.SENDING).update(
+            status=NoticeStatus.SENT,
+            sent_at=now,
+            provider_reference=provider_reference[:100],
+            last_error="",
+            updated_at=now,
+        )
+        result.sent += 1
+
+
+def _record_failure(
+    notice: Notice, reason: str, *, transient: bool, result: DispatchResult
+) -> None:
+    now = timezone.now()
+    still_sending = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.SENDING)
+    if transient and notice.attempts < MAX_ATTEMPTS:
+        still_sending.update(
+            status=NoticeStatus.PENDING,
+            next_attempt_at=now + retry_wait(notice.attempts),
+            last_error=reason,
+            updated_at=now,
+        )
+        result.retrying += 1
+        logger.warning(
+            "Notice %s not sent (try %s), will retry: %s", notice.pk, notice.attempts, reason
+        )
+    else:
+        still_sending.update(status=NoticeStatus.FAILED, last_error=reason, updated_at=now)
+        result.failed += 1
+        logger.warning("Notice %s failed after %s tries: %s", notice.pk, notice.attempts, reason)
+
+
+def notices_sweep_stuck(*, now: dt.datetime, timeout: dt.timedelta | None = None) -> int:
+    """Return notices a dead worker left ``sending`` to pending (or, out of tries, to
+    failed); returns how many were found. The timeout is longer than a dispatch task
+    may run, so a live worker's claims are never taken from it."""
+    timeout = timeout or dt.timedelta(seconds=settings.STRIKEDESK_NOTICE_CLAIM_TIMEOUT)
+    stuck = Notice.objects.filter(status=NoticeStatus.SENDING, claimed_at__lt=now - timeout)
+    with transaction.atomic():
+        gave_up = stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
+            status=NoticeStatus.FAILED,
+            last_error="The worker sending it stopped before it finished, too many times.",
+            updated_at=now,
+        )
+        returned = stuck.update(status=NoticeStatus.PENDING, claimed_at=None, updated_at=now)
+    if gave_up or returned:
+        logger.warning(
+            "Swept %s notices left sending; %s returned to pending", gave_up + returned, returned
+        )
+    return gave_up + returned
