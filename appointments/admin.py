@@ -1,8 +1,21 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
+from config.errors import DomainError
 from trusts.admin import ReadOnlyAdmin, TrustScopedAdmin
 
-from .models import Appointment, AppointmentEvent, Notice, Patient, StrikeImpact
+from .models import (
+    UNSENT_STATUSES,
+    Appointment,
+    AppointmentEvent,
+    Notice,
+    Patient,
+    StrikeImpact,
+)
+from .notices.dispatch import notices_retry_failed
+from .tasks import dispatch_soon
 
 
 class AppointmentEventInline(admin.TabularInline):
@@ -67,12 +80,53 @@ class StrikeImpactAdmin(TrustScopedAdmin, ReadOnlyAdmin):
     list_select_related = ["appointment", "strike", "decided_by"]
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    title = "deadline"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue: deadline passed, not sent")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue(timezone.now())
+        return queryset
+
+
 @admin.register(Notice)
 class NoticeAdmin(TrustScopedAdmin, ReadOnlyAdmin):
-    list_display = ["id", "appointment", "strike", "kind", "channel", "status", "due_by", "sent_at"]
-    list_filter = ["strike", "kind", "channel", "status"]
+    list_display = [
+        "id",
+        "appointment",
+        "strike",
+        "kind",
+        "channel",
+        "status",
+        "due_by",
+        "is_overdue",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+    list_filter = [OverdueFilter, "status", "kind", "channel", "strike"]
     search_fields = ["=appointment__reference", "=provider_reference"]
     list_select_related = ["appointment", "strike"]
+    actions = ["send_again"]
+
+    @admin.display(boolean=True, description="overdue")
+    def is_overdue(self, notice: Notice) -> bool:
+        return notice.status in UNSENT_STATUSES and notice.due_by <= timezone.now()
+
+    @admin.action(description="Send again (failed notices)", permissions=["view"])
+    def send_again(self, request: HttpRequest, notices: QuerySet) -> None:
+        try:
+            count = notices_retry_failed(notices=notices, actor=request.user)
+        except DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        if count:
+            dispatch_soon()
+        self.message_user(request, f"{count:,} failed notices will be sent again.")
 
 
 @admin.register(AppointmentEvent)

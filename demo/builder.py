@@ -22,6 +22,7 @@ from appointments.models import (
     StrikeImpact,
 )
 from strikes.models import (
+    LONDON,
     Participation,
     ReportedFigure,
     StaffAbsence,
@@ -35,7 +36,7 @@ from trusts.models import Membership, Service, Site, StaffGroup, Trust
 from . import facts
 from .bookings import BookingMaker, Planned, to_appointment
 from .calendar import Window, strike_windows
-from .replay import replay_strike
+from .replay import decide_ahead, replay_strike
 
 DEMO_NAMESPACE = uuid.UUID("5d3b1f0e-6a55-4b8e-9a43-3c1f4f6a2b10")
 DEMO_PASSWORD = "strikedesk-demo"  # noqa: S105 - printed for the demo; refused in production
@@ -62,7 +63,14 @@ def load_demo(*, today: dt.date, say: Callable[[str], None] = print) -> dict[str
             planned = _bookings(fact, strike, windows[fact.key], trusts, services, say)
             if fact.outcomes and planned:
                 replay_strike(strike, planned, actor=admin)
+            elif fact.postponed_ahead and planned:
+                decide_ahead(strike, fact.postponed_ahead, actor=admin, now=_morning_of(today))
     return demo_counts()
+
+
+def _morning_of(today: dt.date) -> dt.datetime:
+    """Decisions for an upcoming strike are made as of the day the demo is loaded."""
+    return dt.datetime.combine(today, dt.time(9), tzinfo=LONDON)
 
 
 def demo_counts() -> dict[str, int]:
@@ -139,6 +147,7 @@ def _strike(
             # A past strike is replayed from confirmed to completed through the services.
             "status": StrikeStatus.CONFIRMED if fact.outcomes else window.status,
             "emergency_care_only": fact.emergency_care_only,
+            "notice_lead_days": fact.notice_lead_days,
         },
     )
     if not created:

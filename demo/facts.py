@@ -180,6 +180,11 @@ class StrikeFact:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     upcoming_bookings: dict[str, int] = field(default_factory=dict)  # ODS code -> bookings
     reported: tuple[tuple[str | None, str, str, float, str], ...] = ()  # trust/area, metric...
+    # Days before the walkout that patients start being told (the strike's notice window).
+    notice_lead_days: int = 3
+    # For an upcoming strike: (trust, service) whose routine bookings the trust has
+    # already decided to postpone when the demo is loaded.
+    postponed_ahead: tuple[tuple[str, str], ...] = ()
 
 
 # The trusts of each area a newspaper reports a headline figure for.
@@ -238,6 +243,16 @@ STRIKE_B = StrikeFact(
     # About 5,000 appointments at the N&N over the two days; the others are sized to
     # the trusts and are synthetic.
     upcoming_bookings={"RM1": 5000, "RMY": 600, "RY3": 500, "RCX": 1500, "RGP": 1200},
+    # The N&N tells patients by the end of the week before; the demo opens the window
+    # early enough that notices go out whichever day it is loaded.
+    notice_lead_days=14,
+    # "Most likely cancelled: non-emergency operations, health checks, minor procedures
+    # such as endoscopies." The rest stay at risk for staff to decide.
+    postponed_ahead=(
+        ("RM1", "endoscopy"),
+        ("RM1", "general-surgery"),
+        ("RM1", "pre-op-assessment"),
+    ),
 )
 
 STRIKE_C = StrikeFact(

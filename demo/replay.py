@@ -6,7 +6,8 @@ would have written, and re-assessing it changes nothing.
 import datetime as dt
 from typing import Any
 
-from appointments.models import Appointment, EventAction, Outcome, Status
+from appointments.models import Appointment, EventAction, Notice, NoticeStatus, Outcome, Status
+from appointments.notices import notices_generate
 from appointments.services import appointments_move_status
 from strikes.models import Strike
 from strikes.services import Selection, impacts_decide, strike_assess, strike_complete
@@ -36,7 +37,9 @@ def replay_strike(strike: Strike, planned: list[Planned], *, actor: Any) -> None
         actor=actor,
         now=day_before,
     )
+    _notices_went_out(strike, at=day_before, early=True)
     _rebook([p for p in postponed if p.fate == "rescheduled"], strike, actor)
+    _notices_went_out(strike, at=strike.ends_at)
     for fate in (Status.ATTENDED, Status.DID_NOT_ATTEND):
         appointments_move_status(
             appointments=_bookings([p for p in planned if p.fate == fate]),
@@ -46,6 +49,36 @@ def replay_strike(strike: Strike, planned: list[Planned], *, actor: Any) -> None
             at=strike.ends_at,
         )
     strike_complete(strike=strike, actor=actor, now=strike.ends_at)
+
+
+def decide_ahead(
+    strike: Strike, postponed: tuple[tuple[str, str], ...], *, actor: Any, now: dt.datetime
+) -> None:
+    """An upcoming strike as a trust might have it a week out: assessed, with the routine
+    bookings of a few services postponed and the rest still to decide. Its notices are
+    left to the scheduler, so ``make run`` shows them going out."""
+    strike_assess(strike=strike)
+    for trust, service in postponed:
+        impacts_decide(
+            strike=strike,
+            outcome=Outcome.POSTPONED,
+            selection=Selection(trust=trust, service=service, priority="routine"),
+            actor=actor,
+            now=now,
+        )
+
+
+def _notices_went_out(strike: Strike, *, at: dt.datetime, early: bool = False) -> None:
+    """The notices the strike owed at ``at``, recorded as sent then: the demo's past is
+    history, so nothing is sent again and the outbox holds only what happens live."""
+    notices_generate(strike=strike, now=at, early=early)
+    Notice.objects.filter(strike=strike, status=NoticeStatus.PENDING).update(
+        status=NoticeStatus.SENT,
+        sent_at=at,
+        attempts=1,
+        provider_reference="demo history",
+        updated_at=at,
+    )
 
 
 def _rebook(rebooked: list[Planned], strike: Strike, actor: Any) -> None:

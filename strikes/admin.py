@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from appointments.notices import notices_generate
+from appointments.tasks import dispatch_soon
 from config.errors import DomainError
 from trusts.admin import ReadOnlyAdmin
 
@@ -72,6 +74,24 @@ def _status_action(
     return admin.action(description=description, permissions=["change"])(action)
 
 
+@admin.action(description="Send patient notices now (before the notice window opens)")
+def send_notices_now(modeladmin: admin.ModelAdmin, request: HttpRequest, strikes: QuerySet) -> None:
+    for strike in strikes:
+        try:
+            result = notices_generate(strike=strike, early=True, actor=request.user)
+        except DomainError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            continue
+        if result.total:
+            dispatch_soon()
+        modeladmin.message_user(
+            request,
+            f"{strike}: {result.total:,} notices created"
+            + (f", {result.withdrawn:,} no longer true withdrawn" if result.withdrawn else "")
+            + ". Workers send them within a minute.",
+        )
+
+
 @admin.register(Strike)
 class StrikeAdmin(admin.ModelAdmin):
     list_display = ["title", "starts_at", "ends_at", "status", "emergency_care_only"]
@@ -86,6 +106,7 @@ class StrikeAdmin(admin.ModelAdmin):
         _status_action(strike_resume, "Resume"),
         _status_action(strike_call_off, "Call off (reinstates postponed bookings still ahead)"),
         _status_action(strike_complete, "Mark completed"),
+        send_notices_now,
     ]
 
     def get_readonly_fields(self, request, obj=None):

@@ -16,13 +16,17 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from appointments.models import Channel, Notice, NoticeStatus
+from config.errors import DomainError
+from trusts.models import Membership
+from trusts.scope import trust_ids_for
 
 from .backends import NoticeBackend, SendFailed, configured_backend
 from .messages import NOTICE_RELATIONS, compose
@@ -177,3 +181,18 @@ def notices_sweep_stuck(*, now: dt.datetime, timeout: dt.timedelta | None = None
             "Swept %s notices left sending; %s returned to pending", gave_up + returned, returned
         )
     return gave_up + returned
+
+
+def notices_retry_failed(*, notices: QuerySet[Notice], actor: Any) -> int:
+    """Put failed notices among ``notices`` back in the queue with a fresh set of tries,
+    at trusts where ``actor`` is operations staff or an admin; returns how many."""
+    may_act = trust_ids_for(actor, roles=(Membership.Role.OPERATIONS, Membership.Role.ADMIN))
+    failed = notices.filter(status=NoticeStatus.FAILED)
+    if may_act is not None:
+        if not may_act.exists():
+            raise DomainError("Only operations staff and trust admins can resend notices.")
+        failed = failed.filter(appointment__trust__in=may_act)
+    now = timezone.now()
+    return Notice.objects.filter(pk__in=failed.values("pk"), status=NoticeStatus.FAILED).update(
+        status=NoticeStatus.PENDING, attempts=0, next_attempt_at=None, updated_at=now
+    )

@@ -150,6 +150,8 @@ else:
         # that is merely waiting for its time.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
     }
+# Tests give each worker a queue of its own; deployments keep Celery's default.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

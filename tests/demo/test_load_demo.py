@@ -9,9 +9,10 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.test import override_settings
 
-from appointments.models import Appointment, AppointmentEvent, StrikeImpact
+from appointments.models import Appointment, AppointmentEvent, Notice, StrikeImpact
+from appointments.notices import notices_generate
 from demo.builder import DEMO_PASSWORD, demo_counts, demo_strike_id, load_demo
-from strikes.models import Participation, ReportedFigure, StaffAbsence, Strike
+from strikes.models import LONDON, Participation, ReportedFigure, StaffAbsence, Strike
 from strikes.services import strike_assess
 from trusts.models import Membership
 
@@ -110,15 +111,34 @@ def test_demo_loads_twice_with_the_same_counts_and_reproduces_the_reports():
             ("confirmed", "completed")
         ]
 
-    # Strike B is upcoming: about 5,000 bookings at the N&N, not yet assessed; King's
-    # Lynn and Gorleston do not take part.
+    # The past strikes' notices went out at the time: one per postponed booking, and a
+    # new-date notice for each rebooking still ahead of its strike's end, all sent.
+    for past in (a, c):
+        postponed = StrikeImpact.objects.filter(strike=past, outcome="postponed").count()
+        assert Notice.objects.filter(strike=past, kind="postponed").count() == postponed
+        assert not Notice.objects.filter(strike=past).exclude(status="sent").exists()
+    assert Notice.objects.filter(strike=a, kind="rescheduled").count() > 0
+
+    # Strike B is upcoming: about 5,000 bookings at the N&N, assessed, with the routine
+    # operations, health checks and endoscopies already postponed and the rest still at
+    # risk; King's Lynn and Gorleston do not take part (their ballots failed).
     assert b.starts_at.date() == dt.date(2026, 11, 30)
     assert b.status == "confirmed"
-    assert (
-        Appointment.objects.filter(external_id__startswith="DEMO-B-RM1-", status="booked").count()
-        == 5000
-    )
-    assert not StrikeImpact.objects.filter(strike=b).exists()
+    assert Appointment.objects.filter(external_id__startswith="DEMO-B-RM1-").count() == 5000
+    b_impacts = StrikeImpact.objects.filter(strike=b)
+    assert set(b_impacts.values_list("appointment__trust__ods_code", flat=True)) == {
+        "RM1",
+        "RMY",
+        "RY3",
+    }
+    postponed_b = b_impacts.filter(outcome="postponed")
+    assert set(postponed_b.values_list("appointment__service__code", flat=True)) == {
+        "endoscopy",
+        "general-surgery",
+        "pre-op-assessment",
+    }
+    assert not postponed_b.exclude(appointment__priority="routine").exists()
+    assert b_impacts.filter(outcome="at_risk").count() > postponed_b.count() > 100
     assert set(
         Participation.objects.filter(strike=b, participating=False).values_list(
             "trust__ods_code", flat=True
@@ -129,14 +149,19 @@ def test_demo_loads_twice_with_the_same_counts_and_reproduces_the_reports():
         "dialysis",
         "neonatal",
     }
+    assert strike_assess(strike=b).changed == 0
 
-    # Assessing B leaves King's Lynn and Gorleston alone: their ballots failed.
-    assessed = strike_assess(strike=b)
-    assert set(assessed.by["trust"]) == {"RM1", "RMY", "RY3"}
-    assert not StrikeImpact.objects.filter(
-        strike=b, appointment__trust__ods_code__in=["RCX", "RGP"]
-    ).exists()
-    assert assessed.by["trust"]["RM1"].at_risk > 0
+    # B's notice window is open on the day the demo is loaded: the scheduler's first
+    # tick owes a notice to each patient whose booking is postponed, and to no one else.
+    assert not Notice.objects.filter(strike=b).exists()
+    loaded_at = dt.datetime.combine(TODAY, dt.time(10), tzinfo=LONDON)
+    generated = notices_generate(now=loaded_at)
+    assert generated.created == {
+        "postponed": postponed_b.count(),
+        "going_ahead": 0,
+        "reinstated": 0,
+        "rescheduled": 0,
+    }
 
 
 @pytest.mark.django_db
