@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export STRIKEDESK_PORT := $(PORT)
+# Links in the demo's notices point at the port the demo runs on.
+export STRIKEDESK_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 # honcho's processes (celery, python) must come from the project's environment.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 

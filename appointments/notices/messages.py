@@ -87,7 +87,12 @@ def compose(notice: Notice) -> Message:
         else ""
     )
     if notice.channel == Channel.SMS:
-        body = " ".join(part for part in (f"{trust.name}:", what, check) if part)
+        # Shorter: every 160 characters is another text to pay for.
+        check = _("Check online at %(url)s with reference %(reference)s.") % {
+            "url": status_page_url(),
+            "reference": reference,
+        }
+        body = " ".join((f"{trust.name}:", what, check))
         return Message(notice.pk, notice.channel, notice.kind, patient.phone, (), subject, body)
     greeting = _("Dear %(name)s,") % {"name": f"{patient.given_name} {patient.family_name}"}
     paragraphs = [greeting, what, check, contact, _("Yours sincerely,"), trust.name]

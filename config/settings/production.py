@@ -29,3 +29,6 @@ X_FRAME_OPTIONS = "DENY"
 # volume mounted there would keep the first build's files and hide every later one's.
 STATIC_ROOT = Path(env.str("STRIKEDESK_STATIC_ROOT", default=str(STATIC_ROOT)))
 STRIKEDESK_DEMO_ALLOWED = False
+# A server tells real patients: GOV.UK Notify unless the deployment says otherwise
+# (manage.py check refuses a Notify backend with its keys or templates missing).
+STRIKEDESK_NOTICE_BACKEND = env.str("STRIKEDESK_NOTICE_BACKEND", default="notify")

@@ -42,6 +42,13 @@ SETTINGS_VARIABLES = (
     "STRIKEDESK_STATIC_ROOT",
     "STRIKEDESK_PUBLIC_URL",
     "STRIKEDESK_DEMO_ALLOWED",
+    "STRIKEDESK_NOTICE_BACKEND",
+    "STRIKEDESK_LETTERS",
+    "NOTIFY_API_KEY",
+    "NOTIFY_TEMPLATE_SMS",
+    "NOTIFY_TEMPLATE_EMAIL",
+    "NOTIFY_TEMPLATE_LETTER",
+    "NOTIFY_CALLBACK_TOKEN",
 )
 
 
@@ -64,6 +71,11 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "strikedesk.example.nhs.uk",
         "STRIKEDESK_VAR_DIR": str(tmp_path / "var"),
+        "NOTIFY_API_KEY": "strikedesk-" + "1" * 36 + "-" + "2" * 36,
+        "NOTIFY_TEMPLATE_SMS": "3" * 36,
+        "NOTIFY_TEMPLATE_EMAIL": "4" * 36,
+        "NOTIFY_TEMPLATE_LETTER": "5" * 36,
+        "NOTIFY_CALLBACK_TOKEN": secrets.token_urlsafe(32),
     }
 
 
@@ -72,6 +84,17 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_a_server_sending_through_notify_without_its_key_fails_the_check(tmp_path: Path) -> None:
+    env = _production_env(tmp_path)
+    del env["NOTIFY_API_KEY"]
+    del env["NOTIFY_TEMPLATE_LETTER"]
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "NOTIFY_API_KEY, NOTIFY_TEMPLATE_LETTER are not set" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path: Path) -> None:
