@@ -122,9 +122,13 @@ def notices_generate(
 
 
 def notices_withdraw_untrue(notices: QuerySet[Notice], *, now: dt.datetime) -> int:
-    """Withdraw unsent notices (waiting, or failed) that are no longer true."""
+    """Withdraw unsent notices (waiting, or failed) that are no longer true of a booking
+    still ahead. One whose appointment has passed unsent stays as it is, overdue: the
+    record must show that patient was never told."""
     return (
-        notices.filter(status__in=(NoticeStatus.PENDING, NoticeStatus.FAILED))
+        notices.filter(
+            status__in=(NoticeStatus.PENDING, NoticeStatus.FAILED), appointment__starts_at__gt=now
+        )
         .exclude(still_true(now))
         .update(status=NoticeStatus.WITHDRAWN, next_attempt_at=None, updated_at=now)
     )

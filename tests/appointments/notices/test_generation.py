@@ -188,7 +188,7 @@ class TestRescheduled:
         assert notice.due_by == new_date
         assert notices_generate(now=AFTER).total == 0
 
-    def test_a_pending_postponement_notice_is_withdrawn_once_past(self, desk):
+    def test_a_pending_postponement_notice_is_withdrawn_once_there_is_a_new_date(self, desk):
         booking = postponed_booking(desk)
         notices_generate(now=IN_WINDOW)
         appointment_reschedule(
@@ -196,6 +196,15 @@ class TestRescheduled:
         )
         notices_generate(now=AFTER)
         assert Notice.objects.get(kind=NoticeKind.POSTPONED).status == NoticeStatus.WITHDRAWN
+
+    def test_a_notice_never_sent_before_the_appointment_stays_on_record(self, desk):
+        booking = postponed_booking(desk)
+        notices_generate(now=IN_WINDOW)
+        result = notices_generate(now=booking.starts_at + dt.timedelta(hours=1))
+        assert result.withdrawn == 0
+        notice = Notice.objects.get()
+        assert notice.status == NoticeStatus.PENDING
+        assert Notice.objects.overdue(AFTER).get() == notice, "the patient was never told"
 
     def test_a_new_date_already_past_needs_no_notice(self, desk):
         booking = postponed_booking(desk)
