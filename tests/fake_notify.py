@@ -80,7 +80,7 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:
             channel = SEND_PATHS.get(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -90,9 +90,7 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
             try:
                 claims = jwt.decode(token, SECRET, algorithms=["HS256"])
             except jwt.PyJWTError:
-                return self._answer(
-                    403, {"status_code": 403, "errors": [{"error": "AuthError"}]}
-                )
+                return self._answer(403, {"status_code": 403, "errors": [{"error": "AuthError"}]})
             if claims.get("iss") != SERVICE_ID:
                 return self._answer(403, {"status_code": 403, "errors": [{"error": "AuthError"}]})
             status = fake.next_status()

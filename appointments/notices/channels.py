@@ -54,7 +54,7 @@ def channel_for(patient: str) -> Case:
 
 def channel_for_patient(patient: Patient) -> str:
     """The same choice for one patient, in Python."""
-    reachable = {
+    reachable: dict[str, bool] = {
         Channel.SMS: bool(re.match(UK_MOBILE, patient.phone.replace(" ", ""))),
         Channel.EMAIL: bool(patient.email),
         Channel.LETTER: bool(patient.postcode and patient.address),

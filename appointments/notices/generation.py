@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from appointments.models import (
@@ -150,7 +151,7 @@ def _strikes_in_notice_window(now: dt.datetime, strike: Strike | None, early: bo
     ]
 
 
-def _not_yet(kind: str) -> Q:
+def _not_yet(kind: str) -> Combinable:
     return ~Exists(
         Notice.objects.filter(
             appointment=OuterRef("appointment"), strike=OuterRef("strike"), kind=kind

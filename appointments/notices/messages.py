@@ -94,20 +94,25 @@ def compose(notice: Notice) -> Message:
         }
         body = " ".join((f"{trust.name}:", what, check))
         return Message(notice.pk, notice.channel, notice.kind, patient.phone, (), subject, body)
-    greeting = _("Dear %(name)s,") % {"name": f"{patient.given_name} {patient.family_name}"}
+    name = f"{patient.given_name} {patient.family_name}"
+    if notice.channel == Channel.PHONE:
+        # What staff say on the call, not a letter read aloud.
+        script = _(
+            "Ask for %(name)s. Say you are calling from %(trust)s about their appointment."
+        ) % {"name": name, "trust": trust.name}
+        body = " ".join((script, what, check))
+        return Message(notice.pk, notice.channel, notice.kind, patient.phone, (), subject, body)
+    greeting = _("Dear %(name)s,") % {"name": name}
     paragraphs = [greeting, what, check, contact, _("Yours sincerely,"), trust.name]
     body = "\n\n".join(part for part in paragraphs if part)
     if notice.channel == Channel.LETTER:
         lines = (
-            f"{patient.given_name} {patient.family_name}",
+            name,
             *[line for line in patient.address if line],
             patient.postcode,
         )
         return Message(notice.pk, notice.channel, notice.kind, "", lines, subject, body)
-    if notice.channel == Channel.EMAIL:
-        return Message(notice.pk, notice.channel, notice.kind, patient.email, (), subject, body)
-    # A call: the script staff read from the call list.
-    return Message(notice.pk, notice.channel, notice.kind, patient.phone, (), subject, body)
+    return Message(notice.pk, notice.channel, notice.kind, patient.email, (), subject, body)
 
 
 NOTICE_RELATIONS = (

@@ -56,5 +56,5 @@ def notice_progress(
         by_kind=dict(by_kind),
         by_channel=dict(by_channel),
         by_status=dict(by_status),
-        rows=rows,
+        rows=[dict(row) for row in rows],
     )

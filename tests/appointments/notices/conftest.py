@@ -2,6 +2,7 @@
 folder of the test's own, and helpers to move a booking through decisions."""
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ def national(db):
 
 
 @pytest.fixture
-def outbox(settings, tmp_path: Path) -> Path:
+def outbox(settings, tmp_path: Path) -> Iterator[Path]:
     """Messages the outbox backend writes go here, not to var/outbox."""
     folder = tmp_path / "outbox"
     settings.STRIKEDESK_OUTBOX_DIR = folder

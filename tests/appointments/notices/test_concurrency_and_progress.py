@@ -67,7 +67,8 @@ def test_two_workers_claiming_at_once_never_take_the_same_notice():
     notices_generate(now=IN_WINDOW)
     results = at_the_same_moment(lambda: notices_claim(limit=150, now=IN_WINDOW))
     first, second = results
-    assert isinstance(first, list) and isinstance(second, list), results
+    assert isinstance(first, list), results
+    assert isinstance(second, list), results
     assert not set(first) & set(second)
     assert len(first) + len(second) == 200
     assert Notice.objects.filter(status=NoticeStatus.SENDING).count() == 200
@@ -81,9 +82,7 @@ def test_progress_counts_by_kind_channel_status_and_overdue(desk, national):
         desk.book(site=desk.other_site, patient=reachable_by_everything()),
     ]
     desk.assess()
-    desk.decide(
-        Outcome.POSTPONED, references=tuple(b.reference for b in bookings), actor=national
-    )
+    desk.decide(Outcome.POSTPONED, references=tuple(b.reference for b in bookings), actor=national)
     notices_generate(now=IN_WINDOW)
     Notice.objects.filter(appointment=bookings[0]).update(
         status=NoticeStatus.SENT, sent_at=IN_WINDOW

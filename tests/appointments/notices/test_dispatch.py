@@ -71,13 +71,16 @@ def test_the_outbox_holds_what_the_patient_would_read(live_desk, outbox):
     assert result.sent == 1
     notice = Notice.objects.get()
     assert notice.status == NoticeStatus.SENT
-    assert notice.sent_at is not None and notice.attempts == 1
+    assert notice.sent_at is not None
+    assert notice.attempts == 1
     (path,) = outbox.rglob("*.txt")
     assert path.name == f"notice-{notice.pk}-postponed.txt", "file names carry ids only"
     text = path.read_text()
-    assert "Do not attend" in text and "We will contact you with a new date" in text
+    assert "Do not attend" in text
+    assert "We will contact you with a new date" in text
     assert format_booking_reference(booking.reference) in text
-    assert booking.service.name in text and booking.site.name in text
+    assert booking.service.name in text
+    assert booking.site.name in text
     assert "http://127.0.0.1:8000/check/" in text
     assert f"To: {MOBILE}" in text
     assert notice.provider_reference == f"outbox:sms/{path.name}"
@@ -114,9 +117,7 @@ def test_phone_calls_wait_for_staff_and_letters_wait_when_printed_in_house(live_
 
 def test_a_notice_no_longer_true_is_never_sent(live_desk):
     (booking,) = postpone(live_desk, reachable_by_everything())
-    live_desk.decide(
-        Outcome.GOING_AHEAD, references=(booking.reference,), now=timezone.now()
-    )
+    live_desk.decide(Outcome.GOING_AHEAD, references=(booking.reference,), now=timezone.now())
     backend = Recording()
     assert notices_dispatch(backend=backend).sent == 0
     assert backend.sent == []
@@ -174,7 +175,8 @@ def test_claims_do_not_overlap_and_go_most_urgent_first(live_desk):
     now = timezone.now()
     first = notices_claim(limit=3, now=now)
     second = notices_claim(limit=3, now=now)
-    assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
+    assert (len(first), len(second)) == (3, 2)
+    assert not set(first) & set(second)
     assert notices_claim(limit=3, now=now) == []
     assert Notice.objects.filter(status=NoticeStatus.SENDING, claimed_at=now).count() == 5
 
