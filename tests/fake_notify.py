@@ -83,7 +83,10 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             channel = SEND_PATHS.get(self.path)
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                return self._answer(400, {"status_code": 400, "errors": [{"error": "JSON"}]})
             if channel is None:
                 return self._answer(404, {"status_code": 404, "errors": [{"error": "NotFound"}]})
             token = self.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -125,7 +128,10 @@ class RunningFakeNotify:
         self.fake = FakeNotify()
         self.server = ThreadingHTTPServer((self.fake.host, 0), _handler(self.fake))
         self.fake.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll, so that stopping the server takes milliseconds, not half a second.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> FakeNotify:
         self.thread.start()

@@ -131,14 +131,15 @@ def _send_one(notice: Notice, backend: NoticeBackend, result: DispatchResult) ->
         )
     else:
         now = timezone.now()
-        Notice.objects.filter(pk=notice.pk, status=NoticeStatus.SENDING).update(
+        # Sent whatever this update finds: a swept or already-receipted notice keeps its
+        # newer state, and is not counted twice.
+        result.sent += Notice.objects.filter(pk=notice.pk, status=NoticeStatus.SENDING).update(
             status=NoticeStatus.SENT,
             sent_at=now,
             provider_reference=provider_reference[:100],
             last_error="",
             updated_at=now,
         )
-        result.sent += 1
 
 
 def _record_failure(
