@@ -246,6 +246,12 @@ class StrikeImpact(models.Model):
         indexes = [
             models.Index(fields=["strike", "outcome"], name="impact_strike_outcome"),
             models.Index(fields=["strike", "slot_starts_at"], name="impact_strike_slot"),
+            # "Is this booking's impact in this strike still <outcome>?", asked per notice
+            # when claiming: all three columns, so the planner never scans a strike's
+            # outcome instead (as it did with stale statistics after a bulk decision).
+            models.Index(
+                fields=["appointment", "strike", "outcome"], name="impact_booking_strike_outcome"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -218,7 +218,9 @@ def _owed_rescheduled(impacts: QuerySet, now: dt.datetime) -> QuerySet:
 
 def _insert(owed: QuerySet, kind: str, now: dt.datetime) -> int:
     rows = (
-        owed.order_by()
+        # One order for every run, so two runs at once take the unique index's locks in
+        # the same order and queue rather than deadlock.
+        owed.order_by("appointment_id")
         .annotate(**{MOBILE_DIGITS: mobile_digits(PATIENT)})
         .annotate(notice_channel=channel_for(PATIENT))
         .values("appointment_id", "strike_id", "notice_channel", "notice_due_by")
