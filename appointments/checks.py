@@ -50,6 +50,17 @@ def notice_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Error]
                     id="strikedesk.E002",
                 )
             )
+    if settings.STRIKEDESK_NOTICE_CLAIM_TIMEOUT <= settings.STRIKEDESK_NOTICE_DISPATCH_HARD_LIMIT:
+        errors.append(
+            Error(
+                f"STRIKEDESK_NOTICE_CLAIM_TIMEOUT ({settings.STRIKEDESK_NOTICE_CLAIM_TIMEOUT} s) "
+                "is not longer than a dispatch task may run "
+                f"({settings.STRIKEDESK_NOTICE_DISPATCH_HARD_LIMIT} s): the sweep would take "
+                "notices from live workers and patients would get them twice.",
+                hint="Leave it unset, or raise it above the dispatch task's hard limit.",
+                id="strikedesk.E004",
+            )
+        )
     if settings.STRIKEDESK_LETTERS not in LETTER_ROUTES:
         errors.append(
             Error(

@@ -278,6 +278,18 @@ class NoticeStatus(models.TextChoices):
 
 # A patient may have had the message once it reached the provider.
 TOLD_STATUSES = (NoticeStatus.SENDING, NoticeStatus.SENT, NoticeStatus.DELIVERED)
+
+
+def possibly_told() -> Q:
+    """On ``Notice`` rows: the patient may have the message. Besides the told statuses, a
+    notice tried before (a timeout, a killed worker) may have reached the provider even
+    if it went back to the queue or was withdrawn since; an unanswered call has not."""
+    return Q(status__in=TOLD_STATUSES) | (
+        Q(attempts__gt=0, status__in=(NoticeStatus.PENDING, NoticeStatus.WITHDRAWN))
+        & ~Q(channel=Channel.PHONE)
+    )
+
+
 # Still owed to the patient: not sent yet, or sending failed.
 UNSENT_STATUSES = (NoticeStatus.PENDING, NoticeStatus.SENDING, NoticeStatus.FAILED)
 
@@ -301,6 +313,12 @@ class Notice(models.Model):
         max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
     )
     due_by = models.DateTimeField(help_text="The patient must have it by then.")
+    # What this notice reports: the decision (postponed, going ahead), the call-off
+    # (reinstated) or the new date (rescheduled). A new decision or date owes a new
+    # notice; the same one, however often generation runs, never does.
+    about = models.DateTimeField(
+        help_text="The decision, call-off or new date this notice reports (one notice each)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -325,9 +343,10 @@ class Notice(models.Model):
 
     class Meta:
         constraints = [
-            # One notice of each kind per booking per strike, however often generation runs.
+            # One notice of each kind per booking, strike and decision (or new date),
+            # however often generation runs and however many workers run it.
             models.UniqueConstraint(
-                fields=["appointment", "strike", "kind"], name="notice_one_per_kind"
+                fields=["appointment", "strike", "kind", "about"], name="notice_one_per_decision"
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=NoticeKind.values), name="notice_kind_valid"

@@ -60,11 +60,17 @@ def notices_dispatch_task() -> dict[str, int]:
 
 
 @shared_task(name="notices.generate_for_strike", **IDEMPOTENT)
-def notices_generate_for_strike(strike_id: int) -> dict[str, int]:
-    """One strike's notices now, as the scheduler would make them at its next tick."""
+def notices_generate_for_strike(
+    strike_id: int, *, actor_id: int | None = None, early: bool = False
+) -> dict[str, int]:
+    """One strike's notices now, for the trusts of the member of staff asking (every
+    trust when ``actor_id`` is None), before the window opens if ``early``."""
+    from django.contrib.auth import get_user_model
+
     from strikes.models import Strike
 
-    generated = notices_generate(strike=Strike.objects.get(pk=strike_id))
+    actor = get_user_model().objects.get(pk=actor_id) if actor_id is not None else None
+    generated = notices_generate(strike=Strike.objects.get(pk=strike_id), actor=actor, early=early)
     if generated.total:
         dispatch_soon()
     return generated.created

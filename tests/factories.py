@@ -181,6 +181,7 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     kind = NoticeKind.POSTPONED
     channel = "sms"
     due_by = factory.LazyAttribute(lambda o: o.strike.starts_at - dt.timedelta(days=3))
+    about = factory.LazyAttribute(lambda o: o.strike.starts_at - dt.timedelta(days=5))
 
 
 class AppointmentEventFactory(factory.django.DjangoModelFactory):

@@ -31,7 +31,13 @@ def _reaches(channel: str, patient: str) -> Q:
     if channel == Channel.EMAIL:
         return ~Q(**{f"{patient}email": ""})
     if channel == Channel.LETTER:
-        return ~Q(**{f"{patient}postcode": ""}) & ~Q(**{f"{patient}address": []})
+        # A first address line with something in it, and a postcode: Notify needs three
+        # lines (name, address, postcode) and a blank line would not deliver.
+        return (
+            ~Q(**{f"{patient}postcode": ""})
+            & Q(**{f"{patient}address__0__isnull": False})
+            & ~Q(**{f"{patient}address__0": ""})
+        )
     return ~Q(**{f"{patient}phone": ""})
 
 
@@ -57,7 +63,7 @@ def channel_for_patient(patient: Patient) -> str:
     reachable: dict[str, bool] = {
         Channel.SMS: bool(re.match(UK_MOBILE, patient.phone.replace(" ", ""))),
         Channel.EMAIL: bool(patient.email),
-        Channel.LETTER: bool(patient.postcode and patient.address),
+        Channel.LETTER: bool(patient.postcode and patient.address and patient.address[0]),
         Channel.PHONE: bool(patient.phone),
     }
     if reachable.get(patient.preferred_channel):

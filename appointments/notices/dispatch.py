@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -34,8 +35,9 @@ from .relevance import still_true
 
 logger = logging.getLogger(__name__)
 
-# After this many tries (claims) a notice is failed and left for staff.
-MAX_ATTEMPTS = 5
+# After this many tries (claims) a notice is failed and left for staff: with the waits
+# below, a provider outage of about three hours.
+MAX_ATTEMPTS = 10
 FIRST_RETRY_AFTER = dt.timedelta(seconds=30)
 LONGEST_RETRY_WAIT = dt.timedelta(hours=1)
 
@@ -105,18 +107,36 @@ def notices_dispatch(
     seconds = settings.STRIKEDESK_NOTICE_DISPATCH_SECONDS if seconds is None else seconds
     stop_at = time.monotonic() + seconds
     result = DispatchResult()
-    while True:
+    while time.monotonic() < stop_at:
         ids = notices_claim(limit=batch_size, now=timezone.now())
         if not ids:
             break
         batch = Notice.objects.filter(pk__in=ids, status=NoticeStatus.SENDING).select_related(
             *NOTICE_RELATIONS
         )
-        for notice in batch.order_by("due_by", "pk"):
-            _send_one(notice, backend, result)
-        if time.monotonic() >= stop_at:
-            break
+        untried = set(ids)
+        try:
+            for notice in batch.order_by("due_by", "pk"):
+                # A slow provider must not carry the task to its time limit mid-batch.
+                if time.monotonic() >= stop_at:
+                    break
+                untried.discard(notice.pk)
+                _send_one(notice, backend, result)
+        finally:
+            # Out of time (or stopped by the soft time limit): what was claimed and not
+            # tried goes straight back, instead of waiting for the sweep.
+            _release(untried)
     return result
+
+
+def _release(ids: set[int]) -> None:
+    if ids:
+        Notice.objects.filter(pk__in=ids, status=NoticeStatus.SENDING).update(
+            status=NoticeStatus.PENDING,
+            claimed_at=None,
+            attempts=F("attempts") - 1,
+            updated_at=timezone.now(),
+        )
 
 
 def _send_one(notice: Notice, backend: NoticeBackend, result: DispatchResult) -> None:
@@ -124,6 +144,10 @@ def _send_one(notice: Notice, backend: NoticeBackend, result: DispatchResult) ->
         provider_reference = backend.send(compose(notice))
     except SendFailed as failure:
         _record_failure(notice, failure.reason, transient=failure.transient, result=result)
+    except SoftTimeLimitExceeded:
+        # The task must stop: this notice may or may not have gone, so it stays sending
+        # for the sweep (a re-send at worst), and the rest of the batch is released.
+        raise
     except Exception as error:  # a bug must not stop the batch: the notice is tried again
         logger.exception("Sending notice %s raised %s", notice.pk, type(error).__name__)
         _record_failure(
@@ -161,7 +185,8 @@ def _record_failure(
     else:
         still_sending.update(status=NoticeStatus.FAILED, last_error=reason, updated_at=now)
         result.failed += 1
-        logger.warning("Notice %s failed after %s tries: %s", notice.pk, notice.attempts, reason)
+        # An error, not a warning: a patient will not be told unless staff act.
+        logger.error("Notice %s failed after %s tries: %s", notice.pk, notice.attempts, reason)
 
 
 def notices_sweep_stuck(*, now: dt.datetime, timeout: dt.timedelta | None = None) -> int:

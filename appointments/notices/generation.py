@@ -26,13 +26,13 @@ from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from appointments.models import (
-    TOLD_STATUSES,
     Notice,
     NoticeKind,
     NoticeStatus,
     Outcome,
     Status,
     StrikeImpact,
+    possibly_told,
 )
 from config.errors import DomainError
 from config.sql import insert_select
@@ -41,10 +41,12 @@ from trusts.models import Membership
 from trusts.scope import trust_ids_for
 
 from .channels import MOBILE_DIGITS, channel_for, mobile_digits
-from .relevance import GOING_TO_HAPPEN, still_true
+from .relevance import GOING_TO_HAPPEN, decision_time, still_true
 
 # Strikes whose patients are told of decisions. A suspended strike's notices wait.
 NOTICE_STRIKE_STATUSES = (StrikeStatus.ANNOUNCED, StrikeStatus.CONFIRMED)
+# ...but a patient who may think their booking is off is put right even then.
+CORRECTING_STRIKE_STATUSES = (*NOTICE_STRIKE_STATUSES, StrikeStatus.SUSPENDED)
 GENERATING_ROLES = (Membership.Role.OPERATIONS, Membership.Role.ADMIN)
 PATIENT = "appointment__patient__"
 
@@ -152,68 +154,97 @@ def _strikes_in_notice_window(now: dt.datetime, strike: Strike | None, early: bo
 
 
 def _not_yet(kind: str) -> Combinable:
+    """No notice of ``kind`` reports what the row's ``notice_about`` says."""
     return ~Exists(
         Notice.objects.filter(
-            appointment=OuterRef("appointment"), strike=OuterRef("strike"), kind=kind
+            appointment=OuterRef("appointment"),
+            strike=OuterRef("strike"),
+            kind=kind,
+            about=OuterRef("notice_about"),
         )
     )
 
 
-def _told_of_postponement() -> Exists:
+def _believes_postponed() -> Exists:
+    """The patient may have been told this strike postponed the booking, and has not
+    been told since that it goes ahead."""
+    correction = Notice.objects.filter(
+        possibly_told(),
+        appointment=OuterRef("appointment"),
+        strike=OuterRef("strike"),
+        kind__in=(NoticeKind.GOING_AHEAD, NoticeKind.REINSTATED),
+        created_at__gt=OuterRef("created_at"),
+    )
     return Exists(
         Notice.objects.filter(
+            possibly_told(),
             appointment=OuterRef("appointment"),
             strike=OuterRef("strike"),
             kind=NoticeKind.POSTPONED,
-            status__in=TOLD_STATUSES,
-        )
+        ).exclude(Exists(correction))
     )
 
 
 def _owed_postponed(impacts: QuerySet, open_ids: list[int], now: dt.datetime) -> QuerySet:
-    return impacts.filter(
-        _not_yet(NoticeKind.POSTPONED),
-        strike__in=open_ids,
-        outcome=Outcome.POSTPONED,
-        appointment__status=Status.POSTPONED,
-        appointment__starts_at__gt=now,
-    ).annotate(notice_due_by=F("strike__starts_at"))
+    return (
+        impacts.filter(
+            strike__in=open_ids,
+            outcome=Outcome.POSTPONED,
+            appointment__status=Status.POSTPONED,
+            appointment__starts_at__gt=now,
+        )
+        .annotate(notice_about=decision_time(), notice_due_by=F("strike__starts_at"))
+        .filter(_not_yet(NoticeKind.POSTPONED))
+    )
 
 
 def _owed_going_ahead(impacts: QuerySet, open_ids: list[int], now: dt.datetime) -> QuerySet:
-    asked_for = Q(strike__send_going_ahead_notices=True)
+    asked_for = Q(
+        strike__in=open_ids,
+        strike__send_going_ahead_notices=True,
+        appointment__starts_at=F("slot_starts_at"),
+    )
+    # A patient who may think their booking is off is told at once, window or not.
+    correction = Q(strike__status__in=CORRECTING_STRIKE_STATUSES) & _believes_postponed()
     return (
         impacts.filter(
-            _not_yet(NoticeKind.GOING_AHEAD),
-            strike__in=open_ids,
             outcome=Outcome.GOING_AHEAD,
             reinstated_at__isnull=True,
             appointment__status__in=GOING_TO_HAPPEN,
             appointment__starts_at__gt=now,
         )
-        .filter(asked_for | _told_of_postponement())
-        .annotate(notice_due_by=F("strike__starts_at"))
+        .filter(asked_for | correction)
+        .annotate(notice_about=decision_time(), notice_due_by=F("strike__starts_at"))
+        .filter(_not_yet(NoticeKind.GOING_AHEAD))
     )
 
 
 def _owed_reinstated(impacts: QuerySet, now: dt.datetime) -> QuerySet:
-    return impacts.filter(
-        _not_yet(NoticeKind.REINSTATED),
-        _told_of_postponement(),
-        strike__status=StrikeStatus.CALLED_OFF,
-        reinstated_at__isnull=False,
-        appointment__status__in=GOING_TO_HAPPEN,
-        appointment__starts_at__gt=now,
-    ).annotate(notice_due_by=F("appointment__starts_at"))
+    return (
+        impacts.filter(
+            _believes_postponed(),
+            strike__status=StrikeStatus.CALLED_OFF,
+            reinstated_at__isnull=False,
+            appointment__status__in=GOING_TO_HAPPEN,
+            appointment__starts_at__gt=now,
+        )
+        .annotate(notice_about=F("reinstated_at"), notice_due_by=F("appointment__starts_at"))
+        .filter(_not_yet(NoticeKind.REINSTATED))
+    )
 
 
 def _owed_rescheduled(impacts: QuerySet, now: dt.datetime) -> QuerySet:
-    return impacts.filter(
-        _not_yet(NoticeKind.RESCHEDULED),
-        outcome=Outcome.POSTPONED,
-        appointment__status=Status.RESCHEDULED,
-        appointment__starts_at__gt=now,
-    ).annotate(notice_due_by=F("appointment__starts_at"))
+    return (
+        impacts.filter(
+            outcome=Outcome.POSTPONED,
+            appointment__status=Status.RESCHEDULED,
+            appointment__starts_at__gt=now,
+        )
+        .annotate(
+            notice_about=F("appointment__starts_at"), notice_due_by=F("appointment__starts_at")
+        )
+        .filter(_not_yet(NoticeKind.RESCHEDULED))
+    )
 
 
 def _insert(owed: QuerySet, kind: str, now: dt.datetime) -> int:
@@ -223,7 +254,7 @@ def _insert(owed: QuerySet, kind: str, now: dt.datetime) -> int:
         owed.order_by("appointment_id")
         .annotate(**{MOBILE_DIGITS: mobile_digits(PATIENT)})
         .annotate(notice_channel=channel_for(PATIENT))
-        .values("appointment_id", "strike_id", "notice_channel", "notice_due_by")
+        .values("appointment_id", "strike_id", "notice_channel", "notice_due_by", "notice_about")
     )
     return insert_select(
         into=Notice,
@@ -233,6 +264,7 @@ def _insert(owed: QuerySet, kind: str, now: dt.datetime) -> int:
             "strike": "strike_id",
             "channel": "notice_channel",
             "due_by": "notice_due_by",
+            "about": "notice_about",
         },
         constants={
             "kind": kind,

@@ -134,6 +134,9 @@ def _apply(notice: Notice, receipt: Receipt, now: dt.datetime) -> int:
         # Notify accepted an earlier try whose answer we never got, and we are about to
         # send it again: knowing it arrived saves the patient a second copy.
         movable |= Q(status=NoticeStatus.PENDING, provider_reference="")
+        # ...or one withdrawn since (a call-off): the record must say the patient has
+        # it, so that generation tells them the strike is off.
+        movable |= Q(status=NoticeStatus.WITHDRAWN, provider_reference="", attempts__gt=0)
     target = Notice.objects.filter(movable, pk=notice.pk)
     common = {"provider_reference": receipt.notification_id, "updated_at": now}
 

@@ -439,7 +439,7 @@ def test_impact_outcome_changed_to_an_unknown_outcome_by_update_is_refused():
 # --- Notice -------------------------------------------------------------------------------
 
 
-def test_one_notice_of_each_kind_per_booking_per_strike():
+def test_one_notice_of_each_kind_per_booking_per_strike_per_decision():
     notice = NoticeFactory(kind="postponed", channel="sms")
 
     with refused_by_database():
@@ -449,9 +449,25 @@ def test_one_notice_of_each_kind_per_booking_per_strike():
             kind="postponed",
             channel="letter",
             due_by=notice.due_by,
+            about=notice.about,
         )
 
     assert list(Notice.objects.values_list("channel", flat=True)) == ["sms"]
+
+
+def test_a_later_decision_gets_a_notice_of_its_own():
+    notice = NoticeFactory(kind="postponed", channel="sms")
+
+    Notice.objects.create(
+        appointment=notice.appointment,
+        strike=notice.strike,
+        kind="postponed",
+        channel="sms",
+        due_by=notice.due_by,
+        about=notice.about + dt.timedelta(hours=1),
+    )
+
+    assert notice.appointment.notices.count() == 2
 
 
 def test_notices_of_different_kinds_or_strikes_for_one_booking_are_accepted():

@@ -43,6 +43,8 @@ SETTINGS_VARIABLES = (
     "STRIKEDESK_PUBLIC_URL",
     "STRIKEDESK_DEMO_ALLOWED",
     "STRIKEDESK_NOTICE_BACKEND",
+    "STRIKEDESK_NOTICE_CLAIM_TIMEOUT",
+    "STRIKEDESK_NOTICE_DISPATCH_SECONDS",
     "STRIKEDESK_LETTERS",
     "NOTIFY_API_KEY",
     "NOTIFY_TEMPLATE_SMS",
@@ -95,6 +97,15 @@ def test_a_server_sending_through_notify_without_its_key_fails_the_check(tmp_pat
 
     assert result.returncode != 0
     assert "NOTIFY_API_KEY, NOTIFY_TEMPLATE_LETTER are not set" in result.stderr
+
+
+def test_a_claim_timeout_shorter_than_a_dispatch_task_fails_the_check(tmp_path: Path) -> None:
+    env = {**_production_env(tmp_path), "STRIKEDESK_NOTICE_CLAIM_TIMEOUT": "60"}
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "strikedesk.E004" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path: Path) -> None:

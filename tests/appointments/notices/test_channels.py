@@ -24,6 +24,7 @@ CASES = [
     ("sms", LANDLINE, "", [], Channel.PHONE),  # nothing usable but a number to call
     ("sms", "", "", [], Channel.PHONE),  # nothing at all: staff find a way
     ("sms", "07700 90012", "", [], Channel.PHONE),  # too short to be a mobile
+    ("letter", MOBILE, "", ["", "Norwich"], Channel.SMS),  # no first line: undeliverable
 ]
 
 

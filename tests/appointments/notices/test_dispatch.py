@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Channel, Notice, NoticeKind, NoticeStatus, Outcome
+from appointments.notices import dispatch as dispatch_module
 from appointments.notices import (
     notices_claim,
     notices_dispatch,
@@ -211,3 +212,29 @@ def test_a_sent_notice_is_not_sent_again(live_desk):
     notices_dispatch(backend=backend)
     assert len(backend.sent) == 1
     assert Notice.objects.get().kind == NoticeKind.POSTPONED
+
+
+class Slow(Recording):
+    """A provider that takes its time: the clock runs out after the first message."""
+
+    def __init__(self, monkeypatch) -> None:
+        super().__init__()
+        self.monkeypatch = monkeypatch
+
+    def send(self, message: Message) -> str:
+        reference = super().send(message)
+        clock = dispatch_module.time.monotonic
+        self.monkeypatch.setattr(dispatch_module.time, "monotonic", lambda: clock() + 3600)
+        return reference
+
+
+def test_out_of_time_the_rest_of_the_batch_goes_straight_back(live_desk, monkeypatch):
+    postpone(live_desk, *[reachable_by_everything() for _ in range(4)])
+    result = notices_dispatch(backend=Slow(monkeypatch), batch_size=4, seconds=60)
+    assert result.sent == 1
+    assert sorted(Notice.objects.values_list("status", "attempts", "claimed_at")) == [
+        (NoticeStatus.PENDING, 0, None),
+        (NoticeStatus.PENDING, 0, None),
+        (NoticeStatus.PENDING, 0, None),
+        (NoticeStatus.SENT, 1, Notice.objects.get(status=NoticeStatus.SENT).claimed_at),
+    ], "untried notices are neither stuck in sending nor charged a try"

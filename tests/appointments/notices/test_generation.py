@@ -227,3 +227,81 @@ def test_the_scheduler_serves_every_trust(desk, national):
     postponed_booking(desk, site=desk.other_site, actor=national)
     assert notices_generate(now=IN_WINDOW).created[NoticeKind.POSTPONED] == 2
     assert desk.strike.status == StrikeStatus.ANNOUNCED
+
+
+class TestSecondThoughts:
+    """Decisions change, notices time out: the patient must end up believing the truth."""
+
+    def test_postponed_again_after_a_withdrawn_notice_is_told(self, desk):
+        booking = postponed_booking(desk)
+        notices_generate(now=IN_WINDOW)
+        desk.decide(Outcome.GOING_AHEAD, references=(booking.reference,), now=IN_WINDOW)
+        notices_generate(now=IN_WINDOW)
+        desk.decide(
+            Outcome.POSTPONED,
+            references=(booking.reference,),
+            now=IN_WINDOW + dt.timedelta(minutes=5),
+        )
+        result = notices_generate(now=IN_WINDOW + dt.timedelta(minutes=5))
+        assert result.created[NoticeKind.POSTPONED] == 1
+        assert notices() == [
+            (booking.pk, NoticeKind.POSTPONED, "sms", NoticeStatus.PENDING),
+            (booking.pk, NoticeKind.POSTPONED, "sms", NoticeStatus.WITHDRAWN),
+        ]
+
+    def test_postponed_told_reversed_told_then_postponed_again_is_told_again(self, desk):
+        booking = postponed_booking(desk)
+        notices_generate(now=IN_WINDOW)
+        mark_told(booking, desk)
+        later = IN_WINDOW + dt.timedelta(minutes=5)
+        desk.decide(Outcome.GOING_AHEAD, references=(booking.reference,), now=later)
+        assert notices_generate(now=later).created[NoticeKind.GOING_AHEAD] == 1
+        Notice.objects.filter(kind=NoticeKind.GOING_AHEAD).update(
+            status=NoticeStatus.SENT, sent_at=later
+        )
+        latest = later + dt.timedelta(minutes=5)
+        desk.decide(Outcome.POSTPONED, references=(booking.reference,), now=latest)
+        assert notices_generate(now=latest).created[NoticeKind.POSTPONED] == 1
+        assert Notice.objects.filter(kind=NoticeKind.POSTPONED, status="pending").count() == 1
+
+    def test_an_unsent_notice_from_an_earlier_decision_is_never_sent_beside_the_new_one(self, desk):
+        booking = postponed_booking(desk)
+        notices_generate(now=IN_WINDOW)
+        # Reversed and postponed again before any tick withdrew the first notice.
+        desk.decide(Outcome.GOING_AHEAD, references=(booking.reference,), now=IN_WINDOW)
+        later = IN_WINDOW + dt.timedelta(minutes=1)
+        desk.decide(Outcome.POSTPONED, references=(booking.reference,), now=later)
+        result = notices_generate(now=later)
+        assert (result.withdrawn, result.created[NoticeKind.POSTPONED]) == (1, 1)
+
+    def test_a_correction_goes_out_before_the_window_and_while_suspended(self, desk, national):
+        booking = postponed_booking(desk)
+        notices_generate(now=BEFORE_WINDOW, strike=desk.strike, early=True, actor=desk.ops)
+        mark_told(booking, desk)
+        desk.decide(Outcome.GOING_AHEAD, references=(booking.reference,), now=BEFORE_WINDOW)
+        strike_suspend(strike=desk.strike, actor=national, now=BEFORE_WINDOW)
+        assert notices_generate(now=BEFORE_WINDOW).created[NoticeKind.GOING_AHEAD] == 1
+
+    def test_a_notice_that_timed_out_counts_as_possibly_told_at_call_off(self, desk, national):
+        booking = postponed_booking(desk)
+        notices_generate(now=IN_WINDOW)
+        # The provider may have taken it before the request timed out: back in the queue.
+        Notice.objects.update(attempts=1, last_error="Could not reach GOV.UK Notify")
+        strike_call_off(strike=desk.strike, actor=national, now=IN_WINDOW)
+        result = notices_generate(now=IN_WINDOW)
+        assert result.created[NoticeKind.REINSTATED] == 1
+        assert Notice.objects.get(kind=NoticeKind.POSTPONED).status == NoticeStatus.WITHDRAWN
+        assert Notice.objects.get(kind=NoticeKind.REINSTATED).appointment == booking
+
+    def test_a_second_new_date_gets_a_second_notice_and_the_first_is_not_sent(self, desk):
+        booking = postponed_booking(desk)
+        first_date = AFTER + dt.timedelta(days=20)
+        appointment_reschedule(appointment=booking, starts_at=first_date, actor=desk.ops, at=AFTER)
+        notices_generate(now=AFTER)
+        second_date = first_date + dt.timedelta(days=7)
+        appointment_reschedule(appointment=booking, starts_at=second_date, actor=desk.ops, at=AFTER)
+        result = notices_generate(now=AFTER)
+        assert (result.created[NoticeKind.RESCHEDULED], result.withdrawn) == (1, 1)
+        pending = Notice.objects.get(kind=NoticeKind.RESCHEDULED, status=NoticeStatus.PENDING)
+        assert pending.about == second_date
+        assert pending.due_by == second_date

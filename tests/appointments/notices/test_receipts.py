@@ -183,6 +183,16 @@ class TestDelivered:
         assert post(receipt(notice)).json()["status"] == "delivered"
         assert notices_claim(limit=10, now=timezone.now()) == []
 
+    def test_delivery_of_a_try_withdrawn_since_is_recorded(self, desk, token):
+        # Timed out, then the strike was called off: the patient did get "do not attend",
+        # and the record must say so, for the "strike called off" notice to follow.
+        notice = notice_in(desk, NoticeStatus.WITHDRAWN, reference="")
+        assert post(receipt(notice)).json()["status"] == "delivered"
+
+    def test_a_withdrawn_notice_never_tried_ignores_a_receipt(self, desk, token):
+        notice = notice_in(desk, NoticeStatus.WITHDRAWN, reference="", attempts=0)
+        assert post(receipt(notice)).json()["status"] == "withdrawn"
+
     def test_the_same_receipt_twice_changes_nothing_the_second_time(self, desk, token):
         notice = notice_in(desk, NoticeStatus.SENT)
         assert post(receipt(notice)).status_code == 200
