@@ -1,19 +1,22 @@
 """Creating the notices patients are owed, a few set-based statements per run.
 
 Each kind has one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``: the SELECT finds the
-bookings owed that kind of notice and picks each patient's channel, the unique
-constraint (one notice of a kind per booking per strike) makes a second run, or two at
-the same moment, create nothing more.
+bookings owed that kind of notice and picks each patient's channel. A notice records
+what it reports (``about``: the decision, the call-off or the new date) and the unique
+constraint (booking, strike, kind, about) makes a second run, or two at the same moment,
+create nothing more, while a new decision or date owes a new notice.
 
 - postponed: the strike's notice window is open (``notice_lead_days`` before the start
   until the start, strike announced or confirmed) and the booking is postponed. Due by
   the start of the strike.
-- going_ahead: same window, the at-risk booking was decided to go ahead, and either the
-  strike sends "attend as normal" notices or the patient had already been told of a
-  postponement that was then reversed. Due by the start of the strike.
-- reinstated: the strike was called off, the booking put back, and the patient had been
-  told it was postponed. Due by the appointment.
+- going_ahead: the at-risk booking was decided to go ahead, and either the strike sends
+  "attend as normal" notices (within the window) or the patient may think it postponed
+  (at once). Due by the start of the strike.
+- reinstated: the strike was called off, the booking put back, and the patient may
+  think it postponed. Due by the appointment.
 - rescheduled: a booking this strike postponed has a new date. Due by the new date.
+
+ADR 004 explains "may think it postponed" and why.
 """
 
 import datetime as dt
