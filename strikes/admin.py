@@ -1,13 +1,19 @@
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from appointments.notices import notices_generate
+from appointments.notices.progress import notice_progress
 from appointments.tasks import dispatch_soon
 from config.errors import DomainError
 from trusts.admin import ReadOnlyAdmin
+from trusts.models import Trust
+from trusts.scope import trust_ids_for
 
 from .models import Participation, ReportedFigure, StaffAbsence, Strike, StrikeStatusChange, Union
 from .services import (
@@ -112,7 +118,53 @@ class StrikeAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A strike's status moves only through the actions, which keep bookings in step.
         fixed = ["public_id", "created_at", "updated_at"]
-        return fixed if obj is None else [*fixed, "status"]
+        if obj is None:
+            return fixed
+        _viewing_user.set(request.user)
+        return [*fixed, "status", "patient_notices"]
+
+    @admin.display(description="Patient notices")
+    def patient_notices(self, strike: Strike) -> str:
+        user = _viewing_user.get()
+        return _patient_notices(strike, user) if user is not None else ""
+
+
+# The admin instance is shared by every request, and a read-only field sees only the
+# object; the user whose trusts it may show travels in the request's own context.
+_viewing_user: ContextVar[object | None] = ContextVar("strike_admin_viewing_user", default=None)
+
+
+def _patient_notices(strike: Strike, user: object) -> str:
+    """Progress for the trusts ``user`` sees, and where to print letters and make calls."""
+    progress = notice_progress(strike=strike, user=user)
+    counts = ", ".join(
+        f"{count:,} {status}" for status, count in sorted(progress.by_status.items())
+    )
+    summary = format_html(
+        "{} notices ({}); <strong>{} overdue</strong>",
+        f"{progress.total:,}",
+        counts or "none yet",
+        f"{progress.overdue:,}",
+    )
+    trusts = Trust.objects.filter(
+        participations__strike=strike, participations__participating=True
+    ).order_by("ods_code")
+    visible = trust_ids_for(user)
+    if visible is not None:
+        trusts = trusts.filter(pk__in=visible)
+    links = format_html_join(
+        "",
+        '<li>{}: <a href="{}">letters to print</a>, <a href="{}">patients to call</a></li>',
+        (
+            (
+                trust.name,
+                reverse("notices_letters", args=[strike.public_id, trust.ods_code]),
+                reverse("notices_calls", args=[strike.public_id, trust.ods_code]),
+            )
+            for trust in trusts
+        ),
+    )
+    return format_html("{}<ul>{}</ul>", summary, links)
 
 
 @admin.register(Union)

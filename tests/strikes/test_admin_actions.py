@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import StrikeImpact
@@ -16,6 +18,8 @@ from tests.factories import (
     StrikeFactory,
     UserFactory,
 )
+
+from .desk import Desk
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +68,21 @@ def test_a_refused_move_is_shown_as_an_error(client):
     assert "is not suspended" in response.content.decode()
     strike.refresh_from_db()
     assert strike.status == "announced"
+
+
+def test_the_strike_page_shows_notice_progress_and_links_for_the_users_own_trusts(client):
+    desk = Desk()
+    desk.ops.is_staff = True
+    desk.ops.save()
+    desk.ops.user_permissions.add(Permission.objects.get(codename="view_strike"))
+    client.force_login(desk.ops)
+
+    page = client.get(reverse("admin:strikes_strike_change", args=[desk.strike.pk]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "0 notices (none yet); <strong>0 overdue</strong>" in text
+    own = f"/staff/strikes/{desk.strike.public_id}/trusts/{desk.trust.ods_code}/"
+    assert f"{own}letters/" in text
+    assert f"{own}calls/" in text
+    assert f"/trusts/{desk.other_trust.ods_code}/" not in text, "another trust's pages"
