@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("appointments.urls")),
     path("", include("appointments.webhooks")),
+    path("", include("config.api.urls")),
 ]

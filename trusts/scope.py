@@ -56,3 +56,16 @@ def exists_in_trusts(relation: models.QuerySet, outer_field: str, user: Any) -> 
     trust_ids = trust_ids_for(user)
     scoped = relation if trust_ids is None else relation.filter(trust__in=trust_ids)
     return Exists(scoped.filter(**{outer_field: OuterRef("pk")}))
+
+
+# Roles that may change a trust's records (decide, record staff out, edit participation);
+# viewers only read.
+ACTING_ROLES = (Membership.Role.OPERATIONS, Membership.Role.ADMIN)
+
+
+def may_act_at(user: Any, trust_id: int, *, roles: Iterable[str] = ACTING_ROLES) -> bool:
+    if is_national(user):
+        return True
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return Membership.objects.filter(user=user, trust_id=trust_id, role__in=list(roles)).exists()

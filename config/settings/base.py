@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
     "trusts",
     "strikes",
     "appointments",
@@ -125,6 +129,7 @@ STATICFILES_DIRS = [
     ("vendor/nhsuk-frontend", BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"),
     ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -212,3 +217,42 @@ NOTIFY_TEMPLATE_IDS = {
 # Notify sends this as "Authorization: Bearer <token>" with each delivery receipt.
 # Empty: the callback endpoint refuses every request.
 NOTIFY_CALLBACK_TOKEN = env.str("NOTIFY_CALLBACK_TOKEN", default="")
+
+# The REST API (config/api/, ADR 005). Integrations send "Authorization: Token <key>"
+# (manage.py api_token USER); the dashboard's own pages use the session.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.KeysetPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.StrikeDeskAutoSchema",
+    "EXCEPTION_HANDLER": "config.api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+    # "?format=csv" on the report is the view's own switch, not DRF's renderer override.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StrikeDesk API",
+    "DESCRIPTION": (
+        "Trusts, strikes, bookings, decisions, notices and reports for NHS industrial "
+        "action. Authenticate with `Authorization: Token <key>` (`manage.py api_token "
+        "<username>`). Non-national users see only their trusts' records; another trust's "
+        'record is a 404. Every error has the shape `{"errors": [{"field", '
+        '"message", "code"}]}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Separate request and response components, so read-only fields (reference, status)
+    # are not demanded in requests and write-only ones not promised in responses.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from our own static files (npm's swagger-ui-dist), not a CDN.
+    "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}vendor/swagger-ui/favicon-32x32.png",
+}

@@ -1,0 +1,1 @@
+"""REST API for bookings: list, read, change, reschedule, import; and notices."""

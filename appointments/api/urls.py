@@ -1,0 +1,3 @@
+from . import bookings, imports, notices
+
+urlpatterns = imports.urlpatterns + bookings.urlpatterns + notices.urlpatterns

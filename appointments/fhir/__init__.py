@@ -1,0 +1,1 @@
+"""FHIR R4 Appointment resources for bookings, read-only."""

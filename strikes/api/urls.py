@@ -1,0 +1,3 @@
+from . import operations, records
+
+urlpatterns = records.urlpatterns + operations.urlpatterns

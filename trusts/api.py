@@ -1,0 +1,3 @@
+"""REST API for trusts, their sites, and the service catalogue."""
+
+urlpatterns: list = []
