@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
@@ -22,7 +23,7 @@ from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-NON_FIELD_KEYS = frozenset({"non_field_errors", "detail"})
+NON_FIELD_KEYS = frozenset({"non_field_errors", "detail", "__all__"})
 
 
 class ErrorItemSerializer(serializers.Serializer):
@@ -101,6 +102,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             ],
             status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, DjangoValidationError):
+        # A model's full_clean() in a service: the same field errors a serializer gives.
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -27,6 +27,9 @@ class NationalWritesOnly(BasePermission):
         return request.method in SAFE_METHODS or is_national(request.user)
 
 
+UNKNOWN_TRUST = "No trust {value} among yours."
+
+
 def trusts_for(user: Any) -> QuerySet[Trust]:
     trust_ids = trust_ids_for(user)
     trusts = Trust.objects.all()
@@ -41,7 +44,7 @@ def trust_in_scope(user: Any, ods_code: str, *, field: str | None = None) -> Tru
     trust = trusts_for(user).filter(ods_code=ods_code).first()
     if trust is None:
         if field is not None:
-            raise ValidationError({field: [f"No trust {ods_code!r} among yours."]})
+            raise ValidationError({field: [UNKNOWN_TRUST.format(value=ods_code)]})
         raise NotFound()
     return trust
 
