@@ -1,4 +1,4 @@
-"""Every write about strikes: assessment, decisions, and the strike's life.
+"""Every write about strikes: its records, assessment, decisions, and the strike's life.
 
 Import from here; the modules split the work by concern.
 """
@@ -16,6 +16,16 @@ from .lifecycle import (
     strike_resume,
     strike_suspend,
 )
+from .records import (
+    StrikeRecordForbidden,
+    may_change_strikes,
+    may_create_strikes,
+    participation_upsert,
+    staff_absence_upsert,
+    strike_create,
+    strike_move_to,
+    strike_update,
+)
 
 __all__ = [
     "Assessment",
@@ -26,13 +36,21 @@ __all__ = [
     "ImpactCounts",
     "Selection",
     "StrikeMoveRefused",
+    "StrikeRecordForbidden",
     "bookings_to_reinstate",
     "impacts_decide",
+    "may_change_strikes",
+    "may_create_strikes",
+    "participation_upsert",
+    "staff_absence_upsert",
     "strike_assess",
     "strike_call_off",
     "strike_call_off_preview",
     "strike_complete",
     "strike_confirm",
+    "strike_create",
+    "strike_move_to",
     "strike_resume",
     "strike_suspend",
+    "strike_update",
 ]

@@ -23,7 +23,7 @@ MANAGE_STRIKES = "strikes.change_strike"
 
 
 class StrikeMoveRefused(DomainError):
-    pass
+    http_status = 409  # refused for the strike's state, not for the request's shape
 
 
 @dataclass(frozen=True)
