@@ -13,6 +13,7 @@ from django.utils import timezone
 from config.errors import DomainError
 from config.sql import insert_select, lock_rows
 from strikes.models import Strike
+from trusts.models import Site
 
 from .models import ALLOWED_STATUS_MOVES, Appointment, AppointmentEvent, EventAction, Status
 
@@ -160,4 +161,68 @@ def appointment_reschedule(
             booking.original_starts_at = booking.starts_at
         booking.starts_at = starts_at
         booking.save(update_fields=["original_starts_at", "starts_at", "updated_at"])
+    return booking
+
+
+# Fields a booking's trust may correct in place; the rest come from the PAS import or
+# follow from decisions and rescheduling.
+APPOINTMENT_FIELDS_STAFF_KEEP = frozenset({"priority", "referral_received_on"})
+
+
+def appointment_update(
+    *,
+    appointment: Appointment,
+    actor: Any | None,
+    status: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> Appointment:
+    """Change a booking's status and/or its priority and referral date, all or nothing.
+
+    ``status`` goes through ``appointments_move_status`` (the allowed moves, an event);
+    ``changes`` holds only ``APPOINTMENT_FIELDS_STAFF_KEEP``. No event records those:
+    ``EventAction`` has no action for an edit, and the history rule covers statuses.
+    Returns the booking refreshed.
+    """
+    changes = dict(changes or {})
+    unknown = set(changes) - APPOINTMENT_FIELDS_STAFF_KEEP
+    if unknown:
+        raise DomainError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        if status is not None:
+            appointments_move_status(
+                appointments=Appointment.objects.filter(pk=appointment.pk),
+                to_status=status,
+                actor=actor,
+            )
+        booking = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if changes:
+            for field, value in changes.items():
+                setattr(booking, field, value)
+            booking.clean_fields(
+                exclude=[f.name for f in Appointment._meta.fields if f.name not in changes]
+            )
+            booking.save(update_fields=[*changes, "updated_at"])
+    return booking
+
+
+def appointment_reschedule_at_site(
+    *,
+    appointment: Appointment,
+    starts_at: dt.datetime,
+    site: Site,
+    actor: Any | None,
+    at: dt.datetime | None = None,
+) -> Appointment:
+    """``appointment_reschedule`` to a new date at another of the booking's trust's sites,
+    in one transaction. The event records the new date only (``appointment_reschedule``
+    writes its detail)."""
+    if site.trust_id != appointment.trust_id:
+        raise DomainError("A booking can only move to a site of its own trust.")
+    with transaction.atomic():
+        booking = appointment_reschedule(
+            appointment=appointment, starts_at=starts_at, actor=actor, at=at
+        )
+        if booking.site_id != site.pk:
+            booking.site = site
+            booking.save(update_fields=["site", "updated_at"])
     return booking
