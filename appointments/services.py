@@ -21,6 +21,8 @@ from .models import ALLOWED_STATUS_MOVES, Appointment, AppointmentEvent, EventAc
 class StatusMoveRefused(DomainError):
     """Some of the bookings may not make the requested status move; none were moved."""
 
+    http_status = 409  # refused for the bookings' state, not for the request's shape
+
     def __init__(self, to_status: str, refused: Mapping[str, int]) -> None:
         self.to_status = to_status
         self.refused = dict(refused)

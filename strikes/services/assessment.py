@@ -59,7 +59,7 @@ class Assessment:
 
 
 class AssessmentRefused(DomainError):
-    pass
+    http_status = 409  # a refusal about the strike's state (called off)
 
 
 def strike_assess(

@@ -50,6 +50,12 @@ class DecisionRefused(DomainError):
     pass
 
 
+class DecisionsClosed(DecisionRefused):
+    """The strike's state (suspended, called off, completed) takes no decisions."""
+
+    http_status = 409
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which of a strike's bookings a decision is for: references, or a filter."""
@@ -109,7 +115,7 @@ def impacts_decide(
     with transaction.atomic():
         strike = Strike.objects.select_for_update().get(pk=strike.pk)
         if strike.status not in OPEN_FOR_DECISIONS:
-            raise DecisionRefused(
+            raise DecisionsClosed(
                 f"'{strike}' is {strike.get_status_display().lower()}: decisions can only be "
                 "made while a strike is announced or confirmed."
             )
