@@ -137,7 +137,7 @@ class KeysetPagination(BasePagination):
         return value.isoformat() if hasattr(value, "isoformat") else value
 
     def _decode(self, raw: str | None) -> dict | None:
-        if raw is None:
+        if not raw:  # "?cursor=" is the first page, as a form left empty would mean
             return None
         invalid = ValidationError({self.cursor_query_param: ["Not a cursor this API gave out."]})
         try:

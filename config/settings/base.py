@@ -252,6 +252,19 @@ SPECTACULAR_SETTINGS = {
     # Separate request and response components, so read-only fields (reference, status)
     # are not demanded in requests and write-only ones not promised in responses.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" or "status"; each choice set gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentKindEnum": "appointments.models.Kind",
+        "TrustKindEnum": "trusts.models.TrustKind",
+        "NoticeKindEnum": "appointments.models.NoticeKind",
+        "NoticeStatusEnum": "appointments.models.NoticeStatus",
+        "AppointmentStatusEnum": "appointments.models.Status",
+        "StrikeStatusEnum": "strikes.models.StrikeStatus",
+        "ImpactOutcomeEnum": "appointments.models.Outcome",
+        "DecisionOutcomeEnum": "strikes.api.operation_serializers.DECISION_OUTCOMES",
+        "ChannelEnum": "appointments.models.Channel",
+        "PriorityEnum": "appointments.models.Priority",
+    },
     # Served from our own static files (npm's swagger-ui-dist), not a CDN.
     "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}vendor/swagger-ui/favicon-32x32.png",
