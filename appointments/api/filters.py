@@ -10,8 +10,6 @@ ods_code = ...)``) rather than a join, so PostgreSQL has the id before it starts
 keeps walking the (starts_at, id) or (trust, starts_at) index in page order.
 """
 
-import datetime as dt
-import re
 from typing import Any
 
 import django_filters
@@ -31,56 +29,9 @@ from appointments.models import (
     Status,
 )
 from appointments.references import is_well_formed_booking_reference, normalise_booking_reference
+from config.api.fields import OFFSET_EXAMPLE
+from config.api.filters import AwareDateTimeFilter, StrictBooleanFilter
 from trusts.models import Service, Site, Trust
-
-from .serializers import OFFSET_EXAMPLE, parse_aware_datetime
-
-# "+01:00" sent unencoded in a query string arrives as " 01:00"; nothing else is meant.
-_PLUS_READ_AS_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)\Z")
-
-
-class AwareDateTimeFormField(forms.Field):
-    default_error_messages = {
-        "invalid": f"Not an ISO 8601 date and time; use e.g. {OFFSET_EXAMPLE}.",
-        "naive": f"Give the time with its UTC offset, e.g. {OFFSET_EXAMPLE}.",
-    }
-
-    def to_python(self, value: Any) -> Any:
-        if value in self.empty_values:
-            return None
-        text = _PLUS_READ_AS_SPACE.sub(r"\1+\2", str(value).strip())
-        parsed = parse_aware_datetime(text)
-        if parsed is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if timezone.is_naive(parsed):
-            raise forms.ValidationError(self.error_messages["naive"], code="naive")
-        try:
-            return parsed.astimezone(dt.UTC)
-        except OverflowError:  # e.g. year 9999 with a negative offset: past the end of time
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class AwareDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = AwareDateTimeFormField
-
-
-class StrictBooleanFormField(forms.Field):
-    default_error_messages = {"invalid": "Either true or false."}
-    VALUES = {"true": True, "1": True, "false": False, "0": False}
-
-    def to_python(self, value: Any) -> Any:
-        if value in self.empty_values:
-            return None
-        try:
-            return self.VALUES[str(value).strip().lower()]
-        except KeyError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    """django-filter's own reads anything but true/false as "not given"."""
-
-    field_class = StrictBooleanFormField
 
 
 class BookingReferenceFormField(forms.Field):

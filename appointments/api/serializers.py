@@ -9,37 +9,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from appointments.models import Channel, Kind, NoticeKind, NoticeStatus, Priority, Status
-
-OFFSET_EXAMPLE = "2031-07-08T09:30:00+01:00"
-
-
-def parse_aware_datetime(text: str) -> Any:
-    """The datetime in ``text``, or None if it is not ISO 8601; naive ones are returned
-    naive for the caller to refuse."""
-    try:
-        return parse_datetime(text.strip())
-    except ValueError:  # well-formed but impossible, e.g. 31 February
-        return None
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with a UTC offset. A time without one is refused, not read as London
-    time: around a clock change the same wall time happens twice, or not at all."""
-
-    default_error_messages = {
-        "naive": f"Give the time with its UTC offset, e.g. {OFFSET_EXAMPLE}.",
-    }
-
-    def to_internal_value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            parsed = parse_aware_datetime(value)
-            if parsed is not None and timezone.is_naive(parsed):
-                self.fail("naive")
-        return super().to_internal_value(value)
+from config.api.fields import OFFSET_EXAMPLE, AwareDateTimeField
 
 
 class PatientSerializer(serializers.Serializer):

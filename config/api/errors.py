@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -87,6 +87,20 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         # A refusal about the record's state (a strike already called off) sets 409.
         status_code = getattr(exc, "http_status", status.HTTP_400_BAD_REQUEST)
         return errors_response([error(str(exc), code="refused")], status_code)
+    if isinstance(exc, DataError):
+        # Bad input that got past validation to the database (a NUL in a query string, a
+        # value out of the column's range): the request's fault, so a 400, never a 500.
+        set_rollback()
+        logger.warning("API request refused by the database as data: %s", type(exc).__name__)
+        return errors_response(
+            [
+                error(
+                    "A value in the request cannot be stored or searched for (out of range, "
+                    "or holding a NUL character).",
+                    code="invalid",
+                )
+            ]
+        )
     if isinstance(exc, IntegrityError):
         # A unique or check constraint caught what validation could not see: usually a
         # concurrent request writing the same record. Nothing was written; retrying works.

@@ -1,8 +1,11 @@
 """Serializer fields shared by the apps' APIs."""
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from trusts.models import Trust
@@ -30,3 +33,42 @@ class TrustCodeField(serializers.SlugRelatedField):
 
     def get_queryset(self) -> QuerySet[Trust]:
         return trusts_for(self.context["request"].user)
+
+
+OFFSET_EXAMPLE = "2031-07-08T09:30:00+01:00"
+# Bookings and strikes are dated within the NHS's lifetime; outside it a time is a typo,
+# and times near year 1 or 9999 overflow the arithmetic reports and notices do on them.
+EARLIEST_YEAR = 1948
+LATEST_YEAR = 2999
+
+
+def parse_aware_datetime(text: str) -> Any:
+    """The datetime in ``text``, or None if it is not ISO 8601; naive ones are returned
+    naive for the caller to refuse."""
+    try:
+        return parse_datetime(text.strip())
+    except ValueError:  # well-formed but impossible, e.g. 31 February
+        return None
+
+
+def in_supported_range(value: dt.datetime) -> bool:
+    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with a UTC offset. A time without one is refused, not read as London
+    time: around a clock change the same wall time happens twice, or not at all, and an
+    integration's clock may not be in Europe/London."""
+
+    default_error_messages = {
+        "naive": f"Give the time with its UTC offset, e.g. {OFFSET_EXAMPLE} "
+        "(include a UTC offset).",
+        "out_of_range": f"A time from {EARLIEST_YEAR} to {LATEST_YEAR}.",
+    }
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        if not in_supported_range(value):
+            self.fail("out_of_range")
+        return super().enforce_timezone(value)

@@ -25,6 +25,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.api.filters import AwareDateTimeFilter
 from config.api.permissions import trust_in_scope
 from trusts.scope import trust_ids_for
 
@@ -79,13 +80,13 @@ class StrikeFilter(filters.FilterSet):
     status = filters.ChoiceFilter(
         choices=StrikeStatus.choices, help_text="Only strikes with this status."
     )
-    starts_after = filters.IsoDateTimeFilter(
+    starts_after = AwareDateTimeFilter(
         field_name="starts_at",
         lookup_expr="gte",
         help_text="Only strikes starting at or after this time, ISO 8601 "
         "(e.g. 2026-07-01T00:00:00Z; write + in an offset as %2B).",
     )
-    starts_before = filters.IsoDateTimeFilter(
+    starts_before = AwareDateTimeFilter(
         field_name="starts_at",
         lookup_expr="lt",
         help_text="Only strikes starting before this time, ISO 8601.",

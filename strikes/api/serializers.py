@@ -5,46 +5,22 @@ records themselves (a window that ends after it starts, a day of the strike, who
 write) live in strikes/services/records.py, so the admin and the dashboard share them.
 """
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import Model
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fields import AwareDateTimeField
 from trusts.models import Service, StaffGroup, Trust
 
 from ..models import StrikeStatus, Union
-
-# Strikes are dated within the NHS's lifetime; outside it a time is a typo, and times
-# near year 1 or 9999 overflow the arithmetic that reports and notices do on them.
-EARLIEST_YEAR = 1948
-LATEST_YEAR = 2999
 
 REASSESS = (
     " Changing it does not re-assess bookings already assessed: re-assess the strike "
     "(POST /api/v1/strikes/{id}/assess/) after the change."
 )
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 time that must carry its UTC offset: a time without one is ambiguous
-    across a clock change, and an integration's clock may not be in Europe/London."""
-
-    default_error_messages = {
-        "naive": "Give the time with its UTC offset, e.g. 2026-07-08T07:00:00+01:00 "
-        "(include a UTC offset).",
-        "out_of_range": f"A time from {EARLIEST_YEAR} to {LATEST_YEAR}.",
-    }
-
-    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
-        if timezone.is_naive(value):
-            self.fail("naive")
-        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-            self.fail("out_of_range")
-        return super().enforce_timezone(value)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

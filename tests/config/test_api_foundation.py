@@ -14,6 +14,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from appointments.models import Appointment
 from config.api.errors import flatten
 from config.api.pagination import KeysetPagination
+from tests.api import client_for, error_fields
 from tests.factories import AppointmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,28 @@ def test_schema_and_docs_are_served_without_a_cdn():
     assert docs.status_code == 200
     assert b"/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.content
     assert b"cdn." not in docs.content
+
+
+def test_a_nul_character_in_a_json_body_is_a_400_not_a_server_error():
+    national = UserFactory(is_superuser=True)
+    client = client_for(national)
+    response = client.post("/api/v1/strikes/", {"title": "x", "unions": ["RC\x00N"]}, format="json")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["errors"][0]["message"]
+
+
+def test_a_nul_character_in_a_query_string_is_a_400_not_a_server_error():
+    client = client_for(UserFactory(is_superuser=True))
+    response = client.get("/api/v1/strikes/1/participations/?trust=%00")
+    assert response.status_code in (400, 404)
+    response = client.get("/api/v1/sites/?trust=R%00M")
+    assert response.status_code in (200, 400)
+
+
+def test_an_offset_postgresql_cannot_store_is_read_in_utc():
+    client = client_for(UserFactory(is_superuser=True))
+    response = client.get("/api/v1/strikes/", {"starts_after": "2026-05-23T06:02:31+21:07"})
+    assert response.status_code == 200
+    response = client.get("/api/v1/strikes/", {"starts_after": "1361-05-23T06:02:31+21:07"})
+    assert response.status_code == 400
+    assert error_fields(response) == ["starts_after"]
