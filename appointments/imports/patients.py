@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
-from appointments.models import Channel, Patient
+from appointments.models import Appointment, Channel, Patient
 
 from .rows import DETAIL_FIELDS, ParsedRow, PatientValues
 from .sql import BULK_BATCH, models_by_keys, update_rows
@@ -74,15 +74,31 @@ def stage_patients(staging: Staging, parsed: list[ParsedRow], *, unchanged: set[
     staging.add_patients(list(staged.values()))
 
 
+def _booked_elsewhere(patient_ids: list[int], acting: frozenset[int] | None) -> set[int]:
+    """The patients among ``patient_ids`` with a booking at a trust outside ``acting``."""
+    if acting is None:
+        return set()
+    elsewhere = Appointment.objects.filter(patient_id__in=patient_ids).exclude(trust_id__in=acting)
+    return set(elsewhere.values_list("patient_id", flat=True).distinct())
+
+
 def apply_patient_details(
     staging: Staging,
     *,
     now: dt.datetime,
     chunk_size: int,
+    acting: frozenset[int] | None,
     after_chunk: Callable[[], None] = lambda: None,
 ) -> int:
     """Give each stored patient the details the last row naming them gave, a chunk of
-    patients at a time; return how many bookings left unchanged have a changed patient."""
+    patients at a time; return how many bookings left unchanged have a changed patient.
+
+    A patient who also has bookings at a trust outside ``acting`` (the importer's trusts;
+    None is national) keeps their details: one trust's PAS must not rewrite the name,
+    date of birth or contact details another trust relies on, and a mistyped NHS number
+    that happens to be someone else's must not overwrite that person. Their new booking
+    still links to them.
+    """
     after = ""
     moved = 0
     while staged := staging.patients_after(after, chunk_size):
@@ -94,9 +110,12 @@ def apply_patient_details(
             values=[(row[0],) for row in staged],
         )
         by_number = {patient.nhs_number: patient for patient in stored}
+        shared = _booked_elsewhere([patient.pk for patient in stored], acting)
         changed = []
         for number, born, details, channel, unchanged_bookings in staged:
             patient = by_number[number]
+            if patient.pk in shared:
+                continue
             values = dict(zip(DETAIL_FIELDS, json.loads(details), strict=True))
             values["date_of_birth"] = dt.date.fromisoformat(born)
             if channel:

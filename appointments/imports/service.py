@@ -132,6 +132,7 @@ def appointments_import(
             run.staging,
             now=run.now,
             chunk_size=chunk_size,
+            acting=catalogue.acting,
             # Still working: the command's progress bar, which also sheds DEBUG's log.
             after_chunk=lambda: on_progress and on_progress(run.rows_read, 0),
         )
