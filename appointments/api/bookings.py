@@ -49,6 +49,11 @@ STATUS_ELSEWHERE = {
     "/api/v1/appointments/{reference}/reschedule/.",
 }
 
+UNPOSTPONE_ELSEWHERE = (
+    "A postponed booking goes ahead after all by a strike decision: POST "
+    "/api/v1/strikes/{id}/decisions/ with outcome going_ahead and its reference."
+)
+
 REFERENCE_PARAMETER = OpenApiParameter(
     "reference",
     OpenApiTypes.STR,
@@ -125,6 +130,10 @@ class AppointmentDetail(APIView):
             to_status = None  # a booking sent back as read: nothing to move
         if to_status in STATUS_ELSEWHERE:
             raise ValidationError({"status": [STATUS_ELSEWHERE[to_status]]})
+        if to_status == Status.BOOKED and booking.status == Status.POSTPONED:
+            # Un-postponing is a decision about the strike (going ahead after all, or a
+            # call-off): it must move the strike's record and tell the patient too.
+            raise ValidationError({"status": [UNPOSTPONE_ELSEWHERE]})
         try:
             booking = appointment_update(
                 appointment=booking, actor=request.user, status=to_status, changes=changes

@@ -233,6 +233,9 @@ class JsonLinesSource:
                 except json.JSONDecodeError as error:
                     yield number, RowProblem(f"This line is not valid JSON: {error.msg}.", "parse")
                     continue
+                except RecursionError:
+                    yield number, RowProblem("This line nests too deeply to be a booking.", "parse")
+                    continue
                 yield number, _object(item)
         except UnicodeDecodeError:
             raise not_utf8(number + 1) from None
@@ -323,6 +326,8 @@ class JsonArraySource:
                 if len(self._buffer) - self._pos < MAX_JSON_ITEM_CHARS and self._fill():
                     continue
                 raise self._malformed(f"Malformed JSON in row {number}: {error.msg}.") from None
+            except RecursionError:
+                raise self._malformed(f"Row {number} nests too deeply to be a booking.") from None
             # A number cut off at the end of what has been read so far would decode as a
             # shorter number: make sure the element ended before the buffer does.
             if end >= len(self._buffer) and self._fill():

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
 from appointments.nhs_number import normalise_nhs_number, validate_nhs_number
+from config.api.fields import EARLIEST_YEAR, LATEST_YEAR, in_supported_range
 from config.api.permissions import UNKNOWN_TRUST
 from trusts.models import ODS_TRUST_CODE_PATTERN
 
@@ -334,6 +335,11 @@ def _aware_datetime(value: Any, path: str, fail: Fail) -> dt.datetime | None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         # Around a clock change one wall time happens twice or not at all: no guessing.
         fail(path, "Give the time with its UTC offset, e.g. 2031-07-08T09:30:00+01:00.", "naive")
+        return None
+    if not in_supported_range(moment):
+        # A PAS placeholder such as 1900-01-01 or 9999-12-31 is not a booking; refused
+        # like every other endpoint refuses it, so no list or FHIR page meets it later.
+        fail(path, f"A time from {EARLIEST_YEAR} to {LATEST_YEAR}.", "out_of_range")
         return None
     try:
         return moment.astimezone(dt.UTC)

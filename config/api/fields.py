@@ -66,9 +66,16 @@ class AwareDateTimeField(serializers.DateTimeField):
         "out_of_range": f"A time from {EARLIEST_YEAR} to {LATEST_YEAR}.",
     }
 
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        # The range first: converting year 1 or 9999 to London time would overflow.
+        parsed = parse_aware_datetime(value) if isinstance(value, str) else value
+        if isinstance(parsed, dt.datetime) and not in_supported_range(parsed):
+            self.fail("out_of_range")
+        return super().to_internal_value(value)
+
     def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        # Also called on output, where stored times are always aware: no range check
+        # here, so a stored time outside the range is still shown, never an error.
         if timezone.is_naive(value):
             self.fail("naive")
-        if not in_supported_range(value):
-            self.fail("out_of_range")
         return super().enforce_timezone(value)

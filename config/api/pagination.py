@@ -8,6 +8,7 @@ makes deep pages slow. Here the cursor carries the whole ordering key, e.g.
 
 import base64
 import binascii
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from .fields import in_supported_range
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -149,7 +152,9 @@ class KeysetPagination(BasePagination):
                 self.model._meta.get_field(name).to_python(value)
                 for name, value in zip(self.fields, position, strict=True)
             ]
-            if any(value is None for value in values):
+            if any(value is None for value in values) or any(
+                isinstance(value, dt.datetime) and not in_supported_range(value) for value in values
+            ):
                 raise invalid
             return {"position": values, "backwards": bool(token.get("b"))}
         except (
@@ -158,6 +163,7 @@ class KeysetPagination(BasePagination):
             TypeError,
             UnicodeError,
             binascii.Error,
+            OverflowError,
             DjangoValidationError,  # a field's to_python refusing the value
         ) as exc:
             raise invalid from exc

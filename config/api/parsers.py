@@ -25,7 +25,11 @@ class StrictJSONParser(JSONParser):
     """
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        data = super().parse(stream, media_type, parser_context)
-        if _holds_nul(data):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            holds_nul = _holds_nul(data)
+        except RecursionError:  # "[[[[..." deep enough to exhaust the parser's stack
+            raise ParseError("JSON nested too deeply.") from None
+        if holds_nul:
             raise ParseError("Text in the request may not contain NUL (\\u0000) characters.")
         return data

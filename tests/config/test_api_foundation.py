@@ -177,3 +177,28 @@ def test_an_offset_postgresql_cannot_store_is_read_in_utc():
     response = client.get("/api/v1/strikes/", {"starts_after": "1361-05-23T06:02:31+21:07"})
     assert response.status_code == 400
     assert error_fields(response) == ["starts_after"]
+
+
+def test_json_nested_past_the_parsers_stack_is_a_400():
+    client = client_for(UserFactory(is_superuser=True))
+    response = client.post("/api/v1/strikes/", "[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "JSON nested too deeply."
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "1900-01-01T00:00:00+00:00"])
+def test_a_cursor_outside_the_supported_years_is_a_400(moment):
+    import base64
+    import json as json_module
+
+    token = base64.urlsafe_b64encode(json_module.dumps({"p": [moment, 1]}).encode()).decode()
+    with pytest.raises(ValidationError) as refused:
+        _page({"cursor": token})
+    assert "cursor" in refused.value.detail
+
+
+def test_a_stored_time_outside_the_accepted_years_is_still_listed():
+    AppointmentFactory(starts_at=dt.datetime(1900, 1, 1, tzinfo=dt.UTC))
+    response = client_for(UserFactory(is_superuser=True)).get("/api/v1/appointments/")
+    assert response.status_code == 200
+    assert response.json()["results"][0]["starts_at"].startswith("1900-01-01")

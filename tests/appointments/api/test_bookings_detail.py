@@ -190,3 +190,26 @@ def test_a_patch_that_is_not_an_object_is_a_400(world):
     response = client_for(world.ops).patch(_url(booking.reference), [1, 2], format="json")
     assert response.status_code == 400
     assert error_fields(response) == [None]
+
+
+def test_patch_cannot_unpostpone_a_booking_behind_the_strikes_back():
+    from appointments.models import Status as BookingStatus
+    from tests.api import client_for as _client_for
+    from tests.strikes.desk import Desk
+
+    desk = Desk()
+    booking = desk.book()
+    desk.assess()
+    desk.decide("postponed", references=(booking.reference,))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.POSTPONED
+
+    response = _client_for(desk.ops).patch(
+        f"/api/v1/appointments/{booking.reference}/", {"status": "booked"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "status"
+    assert "decisions" in response.json()["errors"][0]["message"]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.POSTPONED
+    assert desk.impact(booking).outcome == "postponed"

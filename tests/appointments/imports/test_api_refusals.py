@@ -222,7 +222,7 @@ def test_values_no_database_could_store_are_row_errors_not_server_errors(client,
 
     assert errors_by_row(response) == [
         (1, "external_id", "invalid"),
-        (2, "starts_at", "invalid"),
+        (2, "starts_at", "out_of_range"),
         (3, "patient.address", "invalid"),
         (4, "patient.given_name", "invalid"),
     ]
@@ -258,3 +258,15 @@ def test_a_csv_without_its_header_is_refused_without_repeating_the_first_row(cli
     assert item["code"] == "no_header"
     assert nhs_number(1) not in item["message"]
     assert "Example" not in item["message"]
+
+
+def test_a_pas_placeholder_date_is_refused_like_everywhere_else(client, place):
+    response = post_json(client, [row(place, 1, starts_at="1900-01-01T00:00:00+00:00")])
+    assert response.status_code == 400
+    assert errors_by_row(response) == [(1, "starts_at", "out_of_range")]
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_server_error(client):
+    response = post_json(client, "[" + "[" * 100_000)
+    assert response.status_code == 400
+    assert "nests too deeply" in response.json()["errors"][0]["message"]
