@@ -11,7 +11,6 @@ from django.urls import path
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +20,6 @@ from config.api.permissions import NationalWritesOnly, trusts_for
 
 from .models import Service, Site, StaffGroup, Trust
 from .services import (
-    CatalogueRefused,
     service_create,
     site_create,
     trust_create,
@@ -104,10 +102,6 @@ class SiteFilter(filters.FilterSet):
         fields = ["trust"]
 
 
-def _refused_as_forbidden(exc: CatalogueRefused) -> PermissionDenied:
-    return PermissionDenied(str(exc))
-
-
 @extend_schema_view(
     get=extend_schema(summary="Trusts you belong to (national users: every trust)"),
     post=extend_schema(summary="Add a trust (national administrators)"),
@@ -124,10 +118,7 @@ class TrustList(generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = self.get_serializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            trust = trust_create(actor=request.user, **incoming.validated_data)
-        except CatalogueRefused as exc:
-            raise _refused_as_forbidden(exc) from exc
+        trust = trust_create(actor=request.user, **incoming.validated_data)
         return Response(TrustSerializer(trust).data, status=status.HTTP_201_CREATED)
 
 
@@ -147,10 +138,7 @@ class TrustDetail(generics.RetrieveUpdateAPIView):
         trust = self.get_object()
         incoming = self.get_serializer(trust, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
-        try:
-            trust = trust_update(trust=trust, actor=request.user, changes=incoming.validated_data)
-        except CatalogueRefused as exc:
-            raise _refused_as_forbidden(exc) from exc
+        trust = trust_update(trust=trust, actor=request.user, changes=incoming.validated_data)
         return Response(TrustChangeSerializer(trust).data)
 
 
@@ -169,10 +157,7 @@ class SiteList(generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = self.get_serializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            site = site_create(actor=request.user, **incoming.validated_data)
-        except CatalogueRefused as exc:
-            raise _refused_as_forbidden(exc) from exc
+        site = site_create(actor=request.user, **incoming.validated_data)
         return Response(SiteSerializer(site).data, status=status.HTTP_201_CREATED)
 
 
@@ -191,10 +176,7 @@ class ServiceList(generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = self.get_serializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            service = service_create(actor=request.user, **incoming.validated_data)
-        except CatalogueRefused as exc:
-            raise _refused_as_forbidden(exc) from exc
+        service = service_create(actor=request.user, **incoming.validated_data)
         return Response(ServiceSerializer(service).data, status=status.HTTP_201_CREATED)
 
 

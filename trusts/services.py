@@ -16,7 +16,9 @@ from .scope import is_national, may_act_at
 
 
 class CatalogueRefused(DomainError):
-    """Refused for who is asking, not for what they sent (the API answers 403)."""
+    """Refused for who is asking, not for what they sent."""
+
+    http_status = 403
 
 
 TRUST_ADMIN = (Membership.Role.ADMIN,)
