@@ -83,3 +83,18 @@ def lock_rows(queryset: models.QuerySet) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM ({sql} FOR UPDATE) AS locked", params)
+
+
+def refresh_planner_statistics(*models_: type[models.Model]) -> None:
+    """ANALYZE these tables on PostgreSQL (a no-op elsewhere).
+
+    After a bulk load inside one transaction, autovacuum has not yet seen the new rows,
+    and the planner may still think a table nearly empty: it then picks nested loops
+    that turn a one-second UPDATE over a strike into many minutes. ANALYZE counts the
+    transaction's own new rows, so calling it right after the load fixes the plan.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models_)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

@@ -6,9 +6,19 @@ would have written, and re-assessing it changes nothing.
 import datetime as dt
 from typing import Any
 
-from appointments.models import Appointment, EventAction, Notice, NoticeStatus, Outcome, Status
+from appointments.models import (
+    Appointment,
+    EventAction,
+    Notice,
+    NoticeStatus,
+    Outcome,
+    Patient,
+    Status,
+    StrikeImpact,
+)
 from appointments.notices import notices_generate
 from appointments.services import appointments_move_status
+from config.sql import refresh_planner_statistics
 from strikes.models import Strike
 from strikes.services import Selection, impacts_decide, strike_assess, strike_complete
 
@@ -20,7 +30,7 @@ DETAIL = {"source": "demo", "reported_by": "local news reports"}
 def replay_strike(strike: Strike, planned: list[Planned], *, actor: Any) -> None:
     """Assess, decide the day before, rebook the postponed, record attendance, complete."""
     day_before = strike.starts_at - dt.timedelta(days=1)
-    strike_assess(strike=strike)
+    _assess_fresh(strike)
     postponed = [p for p in planned if p.fate in {"waiting", "rescheduled"}]
     impacts_decide(
         strike=strike,
@@ -51,13 +61,21 @@ def replay_strike(strike: Strike, planned: list[Planned], *, actor: Any) -> None
     strike_complete(strike=strike, actor=actor, now=strike.ends_at)
 
 
+def _assess_fresh(strike: Strike) -> None:
+    # The bookings were bulk-written moments ago in this transaction: give the planner
+    # their numbers before the set-based assessment and decisions run over them.
+    refresh_planner_statistics(Patient, Appointment)
+    strike_assess(strike=strike)
+    refresh_planner_statistics(StrikeImpact)
+
+
 def decide_ahead(
     strike: Strike, postponed: tuple[tuple[str, str], ...], *, actor: Any, now: dt.datetime
 ) -> None:
     """An upcoming strike as a trust might have it a week out: assessed, with the routine
     bookings of a few services postponed and the rest still to decide. Its notices are
     left to the scheduler, so ``make run`` shows them going out."""
-    strike_assess(strike=strike)
+    _assess_fresh(strike)
     for trust, service in postponed:
         impacts_decide(
             strike=strike,
