@@ -7,6 +7,7 @@ skipping the tests that matter.
 """
 
 import os
+import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -49,3 +50,39 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         elif not _redis_answers(url):
             host = urlparse(url).netloc
             _missing(f"needs Redis: nothing answered at {host}")
+    if item.get_closest_marker("browser"):
+        # Debian's chromium, not a Playwright download: CI installs it with apt-get.
+        # tests/e2e/conftest.py launches the same path.
+        chromium = os.environ.get("STRIKEDESK_CHROMIUM", "/usr/bin/chromium")
+        if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
+            _missing(
+                f"needs chromium: nothing runnable at {chromium}; run `apt-get install chromium` "
+                "or set STRIKEDESK_CHROMIUM to its path"
+            )
+
+
+@pytest.fixture(autouse=True)
+def own_attempt_counters(settings):
+    """Each test counts status-check failures under keys of its own, and removes them after.
+
+    Every test client and live server calls from 127.0.0.1, so on a shared Redis the counts
+    of earlier tests (or of a developer's `make run`) would otherwise lock later ones out.
+    """
+    prefix = f"test-{uuid.uuid4().hex}:"
+    settings.STRIKEDESK_CHECK_LIMIT_KEY_PREFIX = prefix
+    yield
+    if settings.STRIKEDESK_CHECK_LIMIT_STORE != "redis" or not (
+        settings.STRIKEDESK_CHECK_LIMIT_REDIS_URL.startswith(("redis://", "rediss://"))
+    ):
+        return
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.STRIKEDESK_CHECK_LIMIT_REDIS_URL, socket_connect_timeout=2
+        )
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:
+        pass  # a test that stopped Redis on purpose; its keys expire within a day
