@@ -9,6 +9,7 @@ on the filesystem, so ``make run`` works on a laptop with no servers. Setting
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("STRIKEDESK_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "csp",
     "trusts",
     "strikes",
     "appointments",
@@ -39,6 +41,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,6 +141,36 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Security headers. SecurityMiddleware's defaults stay: nosniff, Referrer-Policy and
+# Cross-Origin-Opener-Policy "same-origin". HSTS is production.py's: a workstation on
+# plain HTTP must not tell its browser to refuse HTTP for a year.
+# Content-Security-Policy (django-csp): only our own files, no inline code except the
+# NHS.UK template's one script, which carries the per-request nonce (base.jinja).
+# Django 5.2's admin needs no exception: its scripts are files and it sets styles through
+# the DOM, which the policy allows (checked in chromium: index, change lists, change forms
+# with inlines, calendars, autocomplete, pop-ups). The API docs page allows one hash
+# (config/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # data: for the small SVG icons Swagger UI's stylesheet embeds.
+        "img-src": [SELF, "data:"],
+        # The NHS.UK stylesheet loads its Frutiger web font from NHS England's asset host;
+        # only that folder.
+        "font-src": [SELF, "https://assets.nhs.uk/fonts/"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# A rejected form gets a page saying what to do next, not Django's technical one.
+CSRF_FAILURE_VIEW = "config.csrf.csrf_failure"
 
 # Celery: the embedded default is kombu's filesystem transport, which needs no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -271,3 +305,33 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}vendor/swagger-ui/favicon-32x32.png",
 }
+
+# Patient status page: guessing limits
+# Failed checks are counted in sliding windows, per booking reference and per client
+# address (appointments/status_check/attempts.py); successful checks do not count.
+STRIKEDESK_CHECK_REFERENCE_LIMIT = env.int("STRIKEDESK_CHECK_REFERENCE_LIMIT", default=5)
+STRIKEDESK_CHECK_REFERENCE_WINDOW_SECONDS = env.int(
+    "STRIKEDESK_CHECK_REFERENCE_WINDOW_SECONDS", default=24 * 3600
+)
+# Generous, because a hospital's Wi-Fi or a mobile network's NAT puts many patients
+# behind one address; bounded, because a guesser tries many references.
+STRIKEDESK_CHECK_ADDRESS_LIMIT = env.int("STRIKEDESK_CHECK_ADDRESS_LIMIT", default=30)
+STRIKEDESK_CHECK_ADDRESS_WINDOW_SECONDS = env.int(
+    "STRIKEDESK_CHECK_ADDRESS_WINDOW_SECONDS", default=3600
+)
+# How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
+STRIKEDESK_TRUSTED_PROXIES = env.int("STRIKEDESK_TRUSTED_PROXIES", default=0)
+# Where the counts live: "redis" (production; every process shares them) or "database"
+# (the embedded default). Redis is the broker's unless given its own URL.
+STRIKEDESK_CHECK_LIMIT_REDIS_URL = env.str(
+    "STRIKEDESK_CHECK_LIMIT_REDIS_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
+)
+STRIKEDESK_CHECK_LIMIT_STORE = env.str(
+    "STRIKEDESK_CHECK_LIMIT_STORE",
+    default="redis" if STRIKEDESK_CHECK_LIMIT_REDIS_URL else "database",
+)
+# Put before every Redis key, so deployments (or test runs) sharing a server stay apart.
+STRIKEDESK_CHECK_LIMIT_KEY_PREFIX = env.str(
+    "STRIKEDESK_CHECK_LIMIT_KEY_PREFIX", default="strikedesk:"
+)

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import STATIC_ROOT, env
+from .base import CONTENT_SECURITY_POLICY, STATIC_ROOT, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")  # no default: a missing key must stop the server
@@ -24,6 +24,12 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# Served only over HTTPS: a stray http:// address in a page is fetched over HTTPS instead
+# of being blocked as mixed content.
+CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY,
+    "DIRECTIVES": {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "upgrade-insecure-requests": True},
+}
 
 # The image collects static files at build time into its own folder: under var/, the
 # volume mounted there would keep the first build's files and hide every later one's.
