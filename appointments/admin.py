@@ -15,6 +15,7 @@ from .models import (
     StrikeImpact,
 )
 from .notices.dispatch import notices_retry_failed
+from .status_check import admin as status_check_admin  # noqa: F401 - registers lockouts
 from .tasks import dispatch_soon
 
 

@@ -70,3 +70,20 @@ def notice_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Error]
             )
         )
     return errors
+
+
+@register(Tags.security)
+def status_check_limits_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The status page refuses every check it cannot count (ADR 006): a store it cannot
+    build would turn the busiest public page into an error page."""
+    store = settings.STRIKEDESK_CHECK_LIMIT_STORE
+    if store == "database" or (store == "redis" and settings.STRIKEDESK_CHECK_LIMIT_REDIS_URL):
+        return []
+    return [
+        Error(
+            f"STRIKEDESK_CHECK_LIMIT_STORE is {store!r}"
+            + (" with no STRIKEDESK_CHECK_LIMIT_REDIS_URL." if store == "redis" else "."),
+            hint="Use 'redis' with a Redis URL (production) or 'database'.",
+            id="strikedesk.E005",
+        )
+    ]

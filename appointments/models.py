@@ -436,3 +436,6 @@ class AppointmentEvent(models.Model):
 
 def new_batch_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+from .status_check.models import CheckFailure, CheckLockout  # noqa: E402,F401
