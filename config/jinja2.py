@@ -1,5 +1,6 @@
 """Jinja2 environment for the public and staff pages (NHS.UK design system macros)."""
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -7,8 +8,11 @@ from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+
+from appointments.references import format_booking_reference
 
 
 def environment(**options: Any) -> Environment:
@@ -30,4 +34,26 @@ def environment(**options: Any) -> Environment:
         }
     )
     env.filters["localtime"] = timezone.localtime
+    env.filters["long_date"] = long_date
+    env.filters["clock_time"] = clock_time
+    env.filters["booking_reference"] = format_booking_reference
     return env
+
+
+def long_date(moment: dt.datetime | dt.date) -> str:
+    """ "Tuesday 3 June 2025" in UK time, as the NHS style guide writes dates."""
+    if isinstance(moment, dt.datetime):
+        moment = timezone.localtime(moment)
+    return date_format(moment, "l j F Y")
+
+
+def clock_time(moment: dt.datetime) -> str:
+    """ "9am", "2:30pm", "midday", "midnight" in UK time (NHS style guide)."""
+    local = timezone.localtime(moment)
+    if (local.hour, local.minute) == (12, 0):
+        return gettext("midday")
+    if (local.hour, local.minute) == (0, 0):
+        return gettext("midnight")
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"

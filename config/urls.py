@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("staff/", include("appointments.urls")),
+    path("", include("appointments.status_check.urls")),
     path("", include("appointments.webhooks")),
     path("", include("config.api.urls")),
 ]

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from demo.builder import DEMO_PASSWORD, DEMO_USERS, demo_strike_id, load_demo, reset_demo
+from demo.status_checks import status_check_examples
 from strikes.models import Strike
 
 
@@ -53,3 +54,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):"))
         for username, _, _, what in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {what}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Patient status page ({settings.STRIKEDESK_PUBLIC_URL.rstrip('/')}/check/): "
+                "try these booking references and dates of birth:"
+            )
+        )
+        for example in status_check_examples():
+            self.stdout.write(f"  {example}")
