@@ -11,7 +11,14 @@ from django.test import override_settings
 
 from appointments.models import Appointment, AppointmentEvent, Notice, StrikeImpact
 from appointments.notices import notices_generate
+from appointments.status_check.answers import (
+    AnswerState,
+    StrikeContext,
+    answer_for,
+    booking_matching,
+)
 from demo.builder import DEMO_PASSWORD, demo_counts, demo_strike_id, load_demo
+from demo.status_checks import status_check_examples
 from strikes.models import LONDON, Participation, ReportedFigure, StaffAbsence, Strike
 from strikes.services import strike_assess
 from trusts.models import Membership
@@ -162,6 +169,25 @@ def test_demo_loads_twice_with_the_same_counts_and_reproduces_the_reports():
         "reinstated": 0,
         "rescheduled": 0,
     }
+
+    # The bookings load_demo prints for the status page answer as their labels say.
+    examples = {e.what: e for e in status_check_examples(now=loaded_at)}
+    expected = {
+        "Postponed by the strike": (AnswerState.POSTPONED, StrikeContext.NONE),
+        "In the strike, not decided yet (attend)": (
+            AnswerState.GOING_AHEAD,
+            StrikeContext.UNDECIDED,
+        ),
+        "In the strike, exempt service (attend)": (AnswerState.GOING_AHEAD, StrikeContext.EXEMPT),
+        "Not affected by any strike": (AnswerState.GOING_AHEAD, StrikeContext.NONE),
+        "Already past": (AnswerState.PAST, StrikeContext.NONE),
+    }
+    assert set(expected) <= set(examples)
+    for what, (state, context) in expected.items():
+        example = examples[what]
+        booking = booking_matching(reference=example.reference, date_of_birth=example.date_of_birth)
+        answer = answer_for(appointment_id=booking, now=loaded_at)
+        assert (answer.state, answer.strike_context) == (state, context), what
 
 
 @pytest.mark.django_db
