@@ -56,4 +56,6 @@ def clock_time(moment: dt.datetime) -> str:
         return gettext("midnight")
     hour = local.hour % 12 or 12
     minutes = f":{local.minute:02d}" if local.minute else ""
-    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    if local.hour < 12:
+        return gettext("%(hour)s%(minutes)sam") % {"hour": hour, "minutes": minutes}
+    return gettext("%(hour)s%(minutes)spm") % {"hour": hour, "minutes": minutes}

@@ -12,13 +12,14 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from appointments.models import (
     TOLD_STATUSES,
     Appointment,
-    Channel,
+    AppointmentEvent,
+    EventAction,
     Notice,
     NoticeKind,
     Outcome,
@@ -54,10 +55,6 @@ class NoticeSent:
     channel: str  # a Channel value
     sent_at: dt.datetime
 
-    @property
-    def channel_label(self) -> str:
-        return Channel(self.channel).label.lower()
-
 
 @dataclass(frozen=True)
 class StrikeSummary:
@@ -79,6 +76,7 @@ class Answer:
     service_name: str
     trust_name: str
     contact_line: str
+    revised_at: dt.datetime  # when the booking last changed (the calendar's SEQUENCE)
     # The slot a strike took away (postponed) or the date it had before (rescheduled).
     earlier_starts_at: dt.datetime | None = None
     strike: StrikeSummary | None = None
@@ -124,6 +122,7 @@ def answer_for(*, appointment_id: int, now: dt.datetime | None = None) -> Answer
         "service_name": booking.service.name,
         "trust_name": booking.trust.name,
         "contact_line": booking.trust.contact_line,
+        "revised_at": booking.updated_at,
     }
     if booking.status == Status.CANCELLED:
         return Answer(state=AnswerState.CANCELLED, **facts)
@@ -135,7 +134,7 @@ def answer_for(*, appointment_id: int, now: dt.datetime | None = None) -> Answer
     if booking.status == Status.RESCHEDULED:
         return Answer(
             state=AnswerState.RESCHEDULED,
-            earlier_starts_at=booking.original_starts_at,
+            earlier_starts_at=_date_replaced(booking),
             **facts,
             **_live_strike(booking),
         )
@@ -152,8 +151,29 @@ def answer_for(*, appointment_id: int, now: dt.datetime | None = None) -> Answer
         .first()
     )
     if reinstating is not None:
-        return Answer(state=AnswerState.REINSTATED, strike=_summary(reinstating.strike), **facts)
+        live = _live_strike(booking)  # another strike may still have the slot at risk
+        return Answer(
+            state=AnswerState.REINSTATED,
+            strike=live.pop("strike", None) or _summary(reinstating.strike),
+            **facts,
+            **live,
+        )
     return Answer(state=AnswerState.GOING_AHEAD, **facts, **_live_strike(booking))
+
+
+def _date_replaced(booking: Appointment) -> dt.datetime | None:
+    """The date the latest reschedule moved the booking from: the one before it in the
+    history of new dates, or the first date booked."""
+    new_dates = list(
+        AppointmentEvent.objects.filter(
+            appointment=booking, action=EventAction.RESCHEDULED, detail__has_key="new_starts_at"
+        )
+        .order_by("-id")
+        .values_list("detail__new_starts_at", flat=True)[:2]
+    )
+    if len(new_dates) == 2:
+        return dt.datetime.fromisoformat(new_dates[1])
+    return booking.original_starts_at
 
 
 def _is_past(booking: Appointment, now: dt.datetime) -> bool:
@@ -162,38 +182,38 @@ def _is_past(booking: Appointment, now: dt.datetime) -> bool:
 
 
 def _postponed(booking: Appointment, facts: dict, now: dt.datetime) -> Answer:
-    impact = (
-        StrikeImpact.objects.filter(appointment=booking, outcome=Outcome.POSTPONED)
-        .select_related("strike")
-        .order_by("-decided_at", "-id")
+    # A postponed booking keeps the time it lost. Who postponed it is the latest move into
+    # "postponed" in its history: a strike's decision carries the strike, staff postponing
+    # a rescheduled date (or a PAS import) carries none.
+    postponing = (
+        AppointmentEvent.objects.filter(appointment=booking, to_status=Status.POSTPONED)
+        # Append-only, so the highest id is the latest written, whatever "at" a service
+        # was given for its decision.
+        .order_by("-id")
+        .values_list("strike_id", flat=True)
         .first()
     )
-    if impact is None:
-        # Postponed by staff outside any strike (a PAS import or an edit): still do not attend.
-        return Answer(
-            state=AnswerState.POSTPONED,
-            earlier_starts_at=booking.starts_at,
-            slot_passed=booking.starts_at < now,
-            **facts,
+    strike = Strike.objects.filter(pk=postponing).first() if postponing else None
+    told = None
+    if strike is not None:
+        told = (
+            Notice.objects.filter(
+                appointment=booking,
+                strike=strike,
+                kind=NoticeKind.POSTPONED,
+                status__in=TOLD_STATUSES,
+                sent_at__isnull=False,
+            )
+            .order_by("-sent_at")
+            .values("channel", "sent_at")
+            .first()
         )
-    told = (
-        Notice.objects.filter(
-            appointment=booking,
-            strike=impact.strike,
-            kind=NoticeKind.POSTPONED,
-            status__in=TOLD_STATUSES,
-            sent_at__isnull=False,
-        )
-        .order_by("-sent_at")
-        .values("channel", "sent_at")
-        .first()
-    )
     return Answer(
         state=AnswerState.POSTPONED,
-        earlier_starts_at=impact.slot_starts_at,
-        strike=_summary(impact.strike),
+        earlier_starts_at=booking.starts_at,
+        strike=_summary(strike) if strike else None,
         notice=NoticeSent(**told) if told else None,
-        slot_passed=impact.slot_starts_at < now,
+        slot_passed=booking.starts_at < now,
         **facts,
     )
 
@@ -208,7 +228,16 @@ def _live_strike(booking: Appointment) -> dict:
         )
         .filter(~Q(outcome=Outcome.POSTPONED))
         .select_related("strike")
-        .order_by("strike__starts_at")
+        # The strike that may still stop it comes first: an exemption in one strike says
+        # nothing about another that has the same slot at risk.
+        .order_by(
+            Case(
+                When(outcome=Outcome.AT_RISK, then=Value(0)),
+                When(outcome=Outcome.GOING_AHEAD, then=Value(1)),
+                default=Value(2),
+            ),
+            "strike__starts_at",
+        )
         .first()
     )
     if impact is None:

@@ -133,10 +133,16 @@ class _DatabaseStore:
         return None
 
     def release(self, keys: Sequence[str], *, token: str) -> None:
-        CheckFailure.objects.filter(key__in=keys, token=token).delete()
+        try:
+            CheckFailure.objects.filter(key__in=keys, token=token).delete()
+        except OperationalError as error:
+            raise AttemptStoreUnavailable("the database did not answer") from error
 
     def clear(self, keys: Sequence[str]) -> None:
-        CheckFailure.objects.filter(key__in=keys).delete()
+        try:
+            CheckFailure.objects.filter(key__in=keys).delete()
+        except OperationalError as error:
+            raise AttemptStoreUnavailable("the database did not answer") from error
 
     @staticmethod
     def _lock(keys: Sequence[str]) -> None:

@@ -6,6 +6,7 @@ The file carries no name, NHS number or date of birth, only what the page itself
 
 import datetime as dt
 import hashlib
+import hmac
 
 from django.conf import settings
 from django.utils import timezone
@@ -17,15 +18,21 @@ from appointments.references import format_booking_reference
 from .answers import Answer
 
 _MAX_LINE_OCTETS = 75
+# SEQUENCE counts seconds from here: it only ever grows, and fits a 32-bit integer.
+_SEQUENCE_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
 def appointment_calendar(answer: Answer, *, now: dt.datetime | None = None) -> str:
     start = answer.starts_at
     end = start + NOMINAL_DURATION[answer.kind]
-    # Stable per booking and time, so re-downloading after a change updates the event
-    # in the patient's calendar instead of adding a second one; hashed so the UID does
-    # not carry the reference into calendar sync services.
-    uid = hashlib.sha256(f"{answer.reference}/{start.isoformat()}".encode()).hexdigest()[:32]
+    # One UID per booking, whatever its date, with a SEQUENCE that grows as the booking
+    # changes: a file downloaded after a reschedule replaces the old event in the
+    # patient's calendar instead of adding a second one. Keyed, so the UID does not carry
+    # the reference into calendar sync services.
+    uid = hmac.new(
+        settings.SECRET_KEY.encode(), f"calendar/{answer.reference}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+    sequence = int((answer.revised_at - _SEQUENCE_EPOCH).total_seconds())
     place = f"{answer.site_name}, {answer.site_town}"
     contact = answer.contact_line or answer.trust_name
     description = "\n".join(
@@ -47,6 +54,7 @@ def appointment_calendar(answer: Answer, *, now: dt.datetime | None = None) -> s
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{uid}@strikedesk",
+        f"SEQUENCE:{sequence}",
         f"DTSTAMP:{_utc(now or timezone.now())}",
         f"DTSTART:{_utc(start)}",
         f"DTEND:{_utc(end)}",

@@ -46,13 +46,21 @@ MAX_TYPED_REFERENCE = 40
 EARLIEST_BIRTH_YEAR = 1900
 
 
+class _TypedField(forms.CharField):
+    """Text as typed. A NUL character is noise (a pasted control character), dropped
+    before Django's own "Null characters are not allowed" could reach a patient."""
+
+    def to_python(self, value: object) -> str:
+        return super().to_python(value).replace("\x00", "")
+
+
 class StatusCheckForm(forms.Form):
     # No max_length: Django's own message for it is not written for patients; the
     # checks below refuse anything too long with the messages the design system uses.
-    reference = forms.CharField(required=False, strip=True)
-    day = forms.CharField(required=False, strip=True)
-    month = forms.CharField(required=False, strip=True)
-    year = forms.CharField(required=False, strip=True)
+    reference = _TypedField(required=False, strip=True)
+    day = _TypedField(required=False, strip=True)
+    month = _TypedField(required=False, strip=True)
+    year = _TypedField(required=False, strip=True)
 
     def __init__(self, *args: object, today: dt.date | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -109,6 +117,14 @@ class StatusCheckForm(forms.Form):
             }
             return self._date_error(messages[tuple(missing)], missing, "incomplete")
         day, month, year = parts["day"], parts["month"], parts["year"]
+        # Lengths first: int() of thousands of digits is refused by Python itself.
+        too_long = [
+            part
+            for part, value, most in (("day", day, 2), ("month", month, 9))
+            if len(value) > most
+        ]
+        if too_long:
+            return self._date_error(_("Date of birth must be a real date"), too_long, "invalid")
         month_number = _MONTHS.get(month.lower())
         numbers_wrong = [
             part
@@ -123,10 +139,6 @@ class StatusCheckForm(forms.Form):
         if numbers_wrong:
             return self._date_error(
                 _("Date of birth must be a real date"), numbers_wrong, "invalid"
-            )
-        if len(day) > 2 or len(month) > 9:
-            return self._date_error(
-                _("Date of birth must be a real date"), ["day", "month"], "invalid"
             )
         if len(year) != 4:
             return self._date_error(_("Year must include 4 numbers"), ["year"], "invalid")

@@ -88,7 +88,9 @@ def answer(request: HttpRequest) -> HttpResponse:
 @require_GET
 def answer_calendar(request: HttpRequest) -> HttpResponse:
     found = _remembered_answer(request)
-    if found is None or not found.attend:
+    if found is None:  # the answer expired: ask again, as the answer page does
+        return _forget(redirect(reverse("status_check")))
+    if not found.attend:
         raise Http404(_("There is no appointment to add to a calendar."))
     response = HttpResponse(
         appointment_calendar(found), content_type="text/calendar; charset=utf-8"

@@ -184,7 +184,9 @@ def test_no_match_and_then_too_many_attempts(
 def test_the_strike_information_page(page: Page, check_page: Check, desk: Desk) -> None:
     page.goto("/strike-action/")
     expect(page.get_by_role("heading", name="RCN nurses' strike")).to_be_visible()
-    expect(page.get_by_text("If we have not contacted you, attend your appointment as normal."))
+    expect(
+        page.get_by_text("If we have not contacted you, attend your appointment as normal.")
+    ).to_be_visible()
     check_page(page, "strike-action")
 
 

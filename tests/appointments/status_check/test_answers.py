@@ -14,9 +14,15 @@ from appointments.status_check.answers import (
     answer_for,
     booking_matching,
 )
+from strikes.services.assessment import strike_assess
 from strikes.services.lifecycle import strike_call_off
-from tests.factories import AppointmentFactory, NoticeFactory
-from tests.strikes.desk import BEFORE, LATE_SLOT
+from tests.factories import (
+    AppointmentFactory,
+    NoticeFactory,
+    ParticipationFactory,
+    StrikeFactory,
+)
+from tests.strikes.desk import BEFORE, ENDS_AT, LATE_SLOT, STARTS_AT
 
 from .conftest import DATE_OF_BIRTH, book
 
@@ -97,7 +103,7 @@ def test_a_postponed_booking_says_when_and_how_the_patient_was_told(desk):
         about=BEFORE,
     )
     notice = answer(booking).notice
-    assert (notice.channel, notice.sent_at, notice.channel_label) == ("email", sent_at, "email")
+    assert (notice.channel, notice.sent_at) == ("email", sent_at)
 
 
 def test_a_rescheduled_booking_gives_the_new_date_and_the_one_it_replaces(desk):
@@ -189,3 +195,62 @@ def test_a_postponed_slot_already_gone_is_spoken_of_in_the_past(desk):
     assert not answer(booking).slot_passed
     later = answer_for(appointment_id=booking.pk, now=LATE_SLOT + dt.timedelta(days=30))
     assert (later.state, later.slot_passed) == (AnswerState.POSTPONED, True)
+
+
+def test_staff_postponing_a_rescheduled_date_names_that_date_not_the_strike_slot(desk):
+    booking = book(desk)
+    desk.assess()
+    desk.decide("postponed", references=(booking.reference,))
+    new_date = LATE_SLOT + dt.timedelta(days=20)
+    appointment_reschedule(appointment=booking, starts_at=new_date, actor=desk.ops)
+    appointment_update(appointment=booking, actor=None, status=Status.POSTPONED)
+    found = answer_for(appointment_id=booking.pk, now=LATE_SLOT + dt.timedelta(days=2))
+    assert (found.state, found.earlier_starts_at) == (AnswerState.POSTPONED, new_date)
+    assert not found.slot_passed  # "do not attend" the new date, not "did not go ahead"
+    assert found.strike is None  # staff postponed it, not the strike
+
+
+def _second_strike(desk, **fields):
+    other = StrikeFactory(starts_at=STARTS_AT, ends_at=ENDS_AT, **fields)
+    other.staff_groups.add(desk.nurses)
+    ParticipationFactory(strike=other, trust=desk.trust)
+    return other
+
+
+def test_exempt_in_one_strike_does_not_hide_at_risk_in_another(desk):
+    other = _second_strike(desk, title="Earlier strike")
+    other.starts_at = STARTS_AT - dt.timedelta(hours=1)
+    other.save()
+    other.exempt_services.add(desk.clinic)
+    booking = book(desk)
+    desk.assess()
+    strike_assess(strike=other)
+    found = answer(booking)
+    assert (found.strike_context, found.strike.title) == (
+        StrikeContext.UNDECIDED,
+        desk.strike.title,
+    )
+
+
+def test_reinstated_by_one_call_off_still_says_another_strike_may_postpone(desk):
+    other = _second_strike(desk, title="Other strike")
+    booking = book(desk)
+    desk.assess()
+    strike_assess(strike=other)
+    desk.decide("postponed", references=(booking.reference,))
+    strike_call_off(strike=desk.strike, actor=None, now=BEFORE + dt.timedelta(days=1))
+    found = answer(booking)
+    assert found.state == AnswerState.REINSTATED
+    assert (found.strike_context, found.strike.title) == (StrikeContext.UNDECIDED, "Other strike")
+
+
+def test_a_second_reschedule_replaces_the_first_new_date(desk):
+    booking = book(desk)
+    desk.assess()
+    desk.decide("postponed", references=(booking.reference,))
+    first = LATE_SLOT + dt.timedelta(days=20)
+    second = LATE_SLOT + dt.timedelta(days=27)
+    appointment_reschedule(appointment=booking, starts_at=first, actor=desk.ops)
+    appointment_reschedule(appointment=booking, starts_at=second, actor=desk.ops)
+    found = answer(booking)
+    assert (found.starts_at, found.earlier_starts_at) == (second, first)

@@ -16,6 +16,7 @@ ANSWER = Answer(
     service_name="Endoscopy; upper GI",
     trust_name="Norfolk and Norwich University Hospitals",
     contact_line="Appointments: 01603 286286",
+    revised_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
 )
 
 
@@ -47,11 +48,26 @@ def test_text_is_escaped_and_long_lines_are_folded():
     assert "01603 286286" in description
 
 
-def test_the_uid_is_stable_and_does_not_carry_the_reference():
+def test_a_moved_booking_keeps_its_uid_with_a_higher_sequence():
+    """Calendars replace an event with the same UID and a higher SEQUENCE; a new UID
+    would leave the old date in the patient's calendar."""
+
+    def field(text: str, name: str) -> str:
+        return next(line for line in unfolded(text) if line.startswith(f"{name}:"))
+
     first = appointment_calendar(ANSWER)
-    uid = next(line for line in unfolded(first) if line.startswith("UID:"))
-    assert ANSWER.reference not in uid
-    assert uid in unfolded(appointment_calendar(ANSWER))
+    moved = appointment_calendar(
+        Answer(
+            **{
+                **vars(ANSWER),
+                "starts_at": ANSWER.starts_at + dt.timedelta(days=14),
+                "revised_at": ANSWER.revised_at + dt.timedelta(minutes=5),
+            }
+        )
+    )
+    assert field(first, "UID") == field(moved, "UID")
+    assert ANSWER.reference not in field(first, "UID")
+    assert int(field(moved, "SEQUENCE")[9:]) > int(field(first, "SEQUENCE")[9:])
 
 
 def test_multibyte_text_is_folded_between_characters():

@@ -99,3 +99,17 @@ def test_months_can_be_numbers_or_names(month):
 
 def test_today_is_a_possible_date_of_birth():
     assert form(day="23", month="11", year="2026").is_valid()
+
+
+@pytest.mark.parametrize("field", ["day", "month", "year"])
+def test_a_huge_number_is_a_form_error_not_a_server_error(field):
+    checked = form(**{field: "1" * 5000})
+    assert checked.date_of_birth_error == "Date of birth must be a real date" or (
+        checked.date_of_birth_error == "Year must include 4 numbers"
+    )
+
+
+def test_a_nul_character_is_dropped_not_reported_in_djangos_words():
+    checked = form(REFERENCE[:4] + "\x00" + REFERENCE[4:], day="1\x002")
+    assert checked.is_valid(), checked.errors
+    assert checked.cleaned_data["date_of_birth"] == dt.date(1961, 3, 12)

@@ -44,7 +44,8 @@ def test_the_form_is_public_protected_and_never_cached(client):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'name="csrfmiddlewaretoken"' in html
-    assert 'autocomplete="bday-day"' in html
+    # Not bday-*: a carer's browser would fill in the carer's birthday, a wasted try.
+    assert re.search(r'name="day"[^>]*autocomplete="off"|autocomplete="off"[^>]*name="day"', html)
     assert "no-store" in page["Cache-Control"]
 
 
@@ -195,7 +196,7 @@ def test_the_answer_needs_a_successful_check_in_this_browser(client, db):
     assert client.get(ANSWER)["Location"] == CHECK
     client.cookies["strikedesk_check"] = "1:forged"
     assert client.get(ANSWER)["Location"] == CHECK
-    assert client.get(reverse("status_check_calendar")).status_code == 404
+    assert client.get(reverse("status_check_calendar"))["Location"] == CHECK
 
 
 def test_the_answer_expires(client, db, monkeypatch):
@@ -307,3 +308,16 @@ def test_the_strike_information_page_says_who_when_and_what_keeps_going(client, 
 @pytest.mark.parametrize("path", ["/strike-action/00000000-0000-0000-0000-000000000000/"])
 def test_an_unknown_strike_is_not_found(client, db, path):
     assert client.get(path).status_code == 404
+
+
+def test_not_found_and_server_error_pages_are_the_services_own(client, db, rf):
+    from django.views.defaults import server_error
+
+    missing = client.get("/strike-action/00000000-0000-0000-0000-000000000000/")
+    html = missing.content.decode()
+    assert missing.status_code == 404
+    assert "Page not found" in html
+    assert "nhsuk-header" in html
+    broken = server_error(rf.get("/check/"))
+    assert broken.status_code == 500
+    assert "Sorry, there is a problem with the service" in broken.content.decode()
