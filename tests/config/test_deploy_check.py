@@ -20,6 +20,9 @@ MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
 # Everything the settings read from the environment: cleared before each case so the
 # developer's or CI's own values cannot leak in.
 SETTINGS_VARIABLES = (
+    # Set by the browser tests' session (tests/e2e/conftest.py); Django refuses it on a
+    # server, and no deployment has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DJANGO_SETTINGS_MODULE",
     "SECRET_KEY",
     "DEBUG",
