@@ -13,6 +13,10 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The staff dashboard: sign-in, strikes, worklists, notices, backlog, reports.
+    path("staff/", include("trusts.urls")),
+    path("staff/", include("strikes.dashboard.urls")),
+    path("staff/", include("appointments.dashboard.urls")),
     path("staff/", include("appointments.urls")),
     path("", include("appointments.status_check.urls")),
     path("", include("appointments.webhooks")),

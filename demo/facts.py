@@ -247,9 +247,9 @@ STRIKE_B = StrikeFact(
     # early enough that notices go out whichever day it is loaded.
     notice_lead_days=14,
     # "Most likely cancelled: non-emergency operations, health checks, minor procedures
-    # such as endoscopies." The rest stay at risk for staff to decide.
+    # such as endoscopies." The operations and health checks are decided already; the
+    # endoscopies and the rest stay at risk for staff to decide on the dashboard.
     postponed_ahead=(
-        ("RM1", "endoscopy"),
         ("RM1", "general-surgery"),
         ("RM1", "pre-op-assessment"),
     ),

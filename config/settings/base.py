@@ -6,6 +6,7 @@ on the filesystem, so ``make run`` works on a laptop with no servers. Setting
 ``local.py`` and ``production.py`` add what differs between a workstation and a server.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "csp",
+    "axes",
     "trusts",
     "strikes",
     "appointments",
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -140,7 +144,28 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-LOGIN_URL = "admin:login"
+# Staff sign in on the dashboard's own page; the admin's login uses the same backends, so
+# django-axes counts failures on both.
+LOGIN_URL = "sign_in"
+LOGIN_REDIRECT_URL = "dashboard"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock a username from one address after 5 failures for 15 minutes. Not the username
+# alone: anyone could then lock a ward's operations lead out during a strike by typing
+# their name wrongly five times. Not the address alone: a hospital's staff share a few.
+AXES_FAILURE_LIMIT = env.int("STRIKEDESK_SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("STRIKEDESK_SIGN_IN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# No start-up banner on every manage.py command; lockouts are still logged as warnings.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "trusts.views.locked_out"
+# The same reading of X-Forwarded-For as the patient page's limits (STRIKEDESK_TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "trusts.views.sign_in_address"
+# Never a password or the username typed in a failure's log line beyond axes' own record.
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 # Security headers. SecurityMiddleware's defaults stay: nosniff, Referrer-Policy and
 # Cross-Origin-Opener-Policy "same-origin". HSTS is production.py's: a workstation on

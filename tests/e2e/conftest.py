@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -109,6 +111,22 @@ def page(
     context.close()
     if problems:
         pytest.fail("The browser reported errors:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def sign_in_as(page: Page, live_server: Any) -> Callable[[Any], None]:
+    """Give the page's browser a session for a user without typing a password: the
+    sign-in form has its own tests, and django-axes counts every typed failure."""
+
+    def sign_in(user: Any) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+
+    return sign_in
 
 
 @pytest.fixture

@@ -1,0 +1,13 @@
+# PLACEHOLDER: replaced by the page's real views before commit.
+from django.http import Http404
+from django.urls import path
+
+
+def _not_built(request, *args, **kwargs):
+    raise Http404
+
+
+urlpatterns = [
+    path("", _not_built, name="dashboard"),
+    path("strikes/<uuid:strike_id>/", _not_built, name="dashboard_strike"),
+]

@@ -1,0 +1,12 @@
+# PLACEHOLDER: replaced by the page's real views before commit.
+from django.http import Http404
+from django.urls import path
+
+
+def _not_built(request, *args, **kwargs):
+    raise Http404
+
+
+urlpatterns = [
+    path("team/", _not_built, name="dashboard_team"),
+]
