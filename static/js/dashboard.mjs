@@ -23,7 +23,7 @@ function showRequestError(message) {
   const region = errorRegion();
   region.replaceChildren();
   const heading = document.createElement("h2");
-  heading.className = "nhsuk-error-summary__title";
+  heading.className = "nhsuk-error-summary__heading";
   heading.textContent = "There is a problem";
   const body = document.createElement("p");
   body.textContent = message;
@@ -32,12 +32,18 @@ function showRequestError(message) {
   region.focus();
 }
 
-document.addEventListener("htmx:afterSwap", (event) => {
+const focusAfterSwap = "[data-focus-after-swap]";
+
+document.addEventListener("htmx:afterSettle", (event) => {
   const region = document.getElementById(errorRegionId);
   if (region) region.hidden = true;
   // The swapped-in fragment marks what should take focus (a result message, a heading),
-  // so focus does not fall back to the top of the page.
-  const target = event.detail.target.querySelector("[data-focus-after-swap]");
+  // so focus does not fall back to the top of the page. After an outerHTML swap the
+  // original target has left the document, so look the marker up again.
+  const swapped = event.detail.target;
+  const target = swapped?.isConnected
+    ? (swapped.matches(focusAfterSwap) ? swapped : swapped.querySelector(focusAfterSwap))
+    : document.querySelector(focusAfterSwap);
   if (target) {
     if (!target.hasAttribute("tabindex")) target.tabIndex = -1;
     target.focus();
