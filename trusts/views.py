@@ -6,6 +6,7 @@ from one address. The page never says whether the username exists.
 """
 
 import ipaddress
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -46,7 +47,18 @@ class SignInView(LoginView):
     form_class = SignInForm
     template_name = "accounts/sign_in.jinja"
     redirect_authenticated_user = True
-    extra_context = {"page_title": _("Sign in")}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        errors = [{"text": message, "href": "#username"} for message in form.non_field_errors()]
+        if form.errors.get("username"):
+            errors.append({"text": _("Enter your username"), "href": "#username"})
+        if form.errors.get("password"):
+            errors.append({"text": _("Enter your password"), "href": "#password"})
+        title = _("Sign in")
+        context.update(errors=errors, page_title=f"{_('Error: ')}{title}" if errors else title)
+        return context
 
 
 sign_in = SignInView.as_view()
