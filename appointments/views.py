@@ -2,14 +2,14 @@
 
 Both pages show patients' names, addresses and phone numbers, so: login required, only
 trusts the user belongs to (another trust's page is 404, as if it did not exist), only
-operations staff and trust admins (a viewer gets 403), and never cached.
+operations staff and trust admins (a viewer gets 403), and never cached. They are pages
+of the staff dashboard (``staff_page``), reached from the strike's notices page.
 """
 
 import uuid
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from appointments.models import Channel, Notice
@@ -37,6 +36,7 @@ from appointments.notices.messages import Message, compose, when
 from appointments.references import format_booking_reference
 from strikes.models import Strike
 from trusts.models import Trust
+from trusts.pages import staff_page
 from trusts.scope import trust_ids_for
 
 # A browser prints a few hundred pages comfortably; staff mark a batch posted and
@@ -89,6 +89,12 @@ def _strike_and_trust(
     return strike, trust
 
 
+def _dashboard(strike: Strike) -> dict[str, object]:
+    """What the dashboard layout and the strike's tabs need: these pages sit under the
+    strike's notices."""
+    return {"nav": "strikes", "strike": strike, "strike_tab": "notices"}
+
+
 def _letters_css() -> str:
     """The print stylesheet's text, put inside a downloaded batch so it prints the same
     when opened from a disk, away from our static files."""
@@ -100,8 +106,7 @@ def _letters_css() -> str:
         return handle.read().decode("utf-8")
 
 
-@never_cache
-@login_required
+@staff_page
 @require_http_methods(["GET", "POST"])
 def letters(request: HttpRequest, strike_id: uuid.UUID, ods_code: str) -> HttpResponse:
     strike, trust = _strike_and_trust(request, strike_id, ods_code)
@@ -115,8 +120,8 @@ def letters(request: HttpRequest, strike_id: uuid.UUID, ods_code: str) -> HttpRe
     batch = [Row(notice, compose(notice)) for notice in owed[:LETTERS_PER_BATCH]]
     total = len(batch) if len(batch) < LETTERS_PER_BATCH else owed.count()
     context = {
+        **_dashboard(strike),
         "page_title": _("Letters to print"),
-        "strike": strike,
         "trust": trust,
         "letters": batch,
         "total": total,
@@ -185,8 +190,7 @@ def _mark_posted(request: HttpRequest, strike: Strike, trust: Trust) -> HttpResp
     return back
 
 
-@never_cache
-@login_required
+@staff_page
 @require_http_methods(["GET", "POST"])
 def calls(request: HttpRequest, strike_id: uuid.UUID, ods_code: str) -> HttpResponse:
     strike, trust = _strike_and_trust(request, strike_id, ods_code)
@@ -202,8 +206,8 @@ def calls(request: HttpRequest, strike_id: uuid.UUID, ods_code: str) -> HttpResp
         request,
         "notices/calls.jinja",
         {
+            **_dashboard(strike),
             "page_title": _("Patients to call"),
-            "strike": strike,
             "trust": trust,
             "rows": rows,
             "now": now,

@@ -63,7 +63,7 @@ def _require_may_handle(user: Any, trust: Trust, doing: str) -> None:
         raise ByHandRefused(f"Only operations staff and trust admins of {trust.name} can {doing}.")
 
 
-def _letter_statuses() -> tuple[str, ...]:
+def letter_statuses_to_print() -> tuple[str, ...]:
     if Channel.LETTER in channels_sent_by_backend():
         return (NoticeStatus.FAILED,)
     return (NoticeStatus.PENDING, NoticeStatus.FAILED)
@@ -88,7 +88,11 @@ def letters_for_print(
     _require_may_handle(user, trust, "print patient letters")
     return (
         _owed(
-            strike=strike, trust=trust, channel=Channel.LETTER, statuses=_letter_statuses(), now=now
+            strike=strike,
+            trust=trust,
+            channel=Channel.LETTER,
+            statuses=letter_statuses_to_print(),
+            now=now,
         )
         .select_related(*NOTICE_RELATIONS)
         .order_by("due_by", "pk")
@@ -117,7 +121,11 @@ def letters_mark_posted(
         return 0
     return (
         _owed(
-            strike=strike, trust=trust, channel=Channel.LETTER, statuses=_letter_statuses(), now=now
+            strike=strike,
+            trust=trust,
+            channel=Channel.LETTER,
+            statuses=letter_statuses_to_print(),
+            now=now,
         )
         .filter(pk__in=ids)
         # The role again inside the statement, so a membership removed meanwhile counts.

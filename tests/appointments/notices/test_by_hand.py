@@ -293,7 +293,7 @@ class TestWhoMaySeeThePages:
     def test_anonymous_users_are_sent_to_sign_in(self, desk, printing, client, which):
         response = client.get(page(desk, which))
         assert response.status_code == 302
-        assert response["Location"].startswith("/admin/login/?next=/staff/strikes/")
+        assert response["Location"].startswith("/staff/sign-in/?next=/staff/strikes/")
 
     @pytest.mark.parametrize("which", ["letters", "calls"])
     @pytest.mark.parametrize("method", ["get", "post"])
