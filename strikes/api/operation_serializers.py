@@ -1,4 +1,5 @@
-"""Shapes of the operations on a strike: what each request may carry, what each answers.
+"""Shapes of the operations on a strike: what each request may carry, what each answers
+(the reports' shapes are in ``report_serializers``).
 
 Plain serializers: they check types and choices and name the field at fault; the views
 hand the cleaned values to the services. Nothing here reads or writes the database.
@@ -14,7 +15,6 @@ from appointments.references import (
     is_well_formed_booking_reference,
     normalise_booking_reference,
 )
-from strikes.models import ReportedMetric
 
 # One request decides at most this many references: enough for a trust's whole strike
 # list, small enough that the statement and its refusal message stay reasonable.
@@ -234,94 +234,6 @@ class CallOffResponseSerializer(serializers.Serializer):
     )
     still_postponed = serializers.IntegerField(
         help_text="Postponed bookings whose time had passed: they still need a new date."
-    )
-
-
-# --- report -------------------------------------------------------------------------
-
-
-class StaffAbsentSerializer(serializers.Serializer):
-    date = serializers.DateField(help_text="The strike day (Europe/London).")
-    staff_group = serializers.CharField(help_text="Staff group code, e.g. nurses.")
-    count = serializers.IntegerField(help_text="How many were out.")
-
-
-class ReportedSerializer(serializers.Serializer):
-    metric = serializers.ChoiceField(
-        choices=ReportedMetric.choices, help_text="Which figure was published."
-    )
-    date = serializers.DateField(allow_null=True, help_text="The day it is about; null: all.")
-    value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="The figure as published."
-    )
-    computed = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        allow_null=True,
-        help_text="StrikeDesk's own figure for the same thing; null with nothing to compare.",
-    )
-    difference = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        allow_null=True,
-        help_text="Computed minus published: -10 where the publication claims 10 more.",
-    )
-    source = serializers.CharField(help_text="Who published it, and where.")
-
-
-class FiguresSerializer(serializers.Serializer):
-    planned = serializers.IntegerField(help_text="Bookings due in the strike window.")
-    in_strike = serializers.IntegerField(help_text="Those the strike touches.")
-    exempt = serializers.IntegerField(help_text="Exempt from the strike.")
-    at_risk = serializers.IntegerField(help_text="At risk, not yet decided.")
-    going_ahead = serializers.IntegerField(help_text="Decided (or reinstated) to go ahead.")
-    reinstated = serializers.IntegerField(help_text="Going ahead because of a call-off.")
-    postponed_outpatient = serializers.IntegerField(help_text="Outpatient bookings postponed.")
-    postponed_inpatient = serializers.IntegerField(
-        help_text="Inpatient and day-case bookings postponed."
-    )
-    postponed_total = serializers.IntegerField(help_text="All postponed: the two added up.")
-    postponed_pct = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=1,
-        allow_null=True,
-        help_text="Postponed as a percentage of planned; null with nothing planned.",
-    )
-    awaiting_new_date = serializers.IntegerField(help_text="Postponed, no new date yet.")
-    rescheduled = serializers.IntegerField(help_text="Postponed and given a new date.")
-    staff_absent = StaffAbsentSerializer(
-        many=True, help_text="Staff out per strike day and staff group."
-    )
-    reported = ReportedSerializer(
-        many=True, help_text="Published figures beside the computed ones."
-    )
-
-
-class ReportRowSerializer(FiguresSerializer):
-    trust = serializers.CharField(help_text="The trust's ODS code.")
-    participating = serializers.BooleanField(help_text="Whether its staff take part.")
-    counted = serializers.BooleanField(
-        help_text="In the totals: taking part, or decisions were made for it."
-    )
-
-
-class ReportTotalsSerializer(FiguresSerializer):
-    """The counted rows added up; ``reported`` holds area-wide figures (national only)."""
-
-
-class ReportSerializer(serializers.Serializer):
-    days = serializers.ListField(
-        child=serializers.DateField(), help_text="The strike days (Europe/London)."
-    )
-    rows = ReportRowSerializer(many=True, help_text="One per trust you may see, by name.")
-    totals = ReportTotalsSerializer(help_text="The counted trusts' rows added up.")
-
-
-class ReportQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(
-        choices=[("json", "JSON"), ("csv", "CSV")],
-        default="json",
-        help_text="csv: NHS England's situation report, as a file download.",
     )
 
 

@@ -1,7 +1,9 @@
-"""A strike's report (JSON, or NHS England's sitrep CSV) and its patient notices: generate
-them now, and see how far they have got. All narrowed to the caller's trusts."""
+"""A strike's report (JSON, or NHS England's sitrep CSV), strikes compared, and a strike's
+patient notices: generate them now, and see how far they have got. All narrowed to the
+caller's trusts."""
 
 import io
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -12,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from appointments.models import Channel, NoticeKind, NoticeStatus
 from appointments.notices import notices_generate
@@ -19,16 +22,31 @@ from appointments.notices.generation import NoticesRefused
 from appointments.notices.progress import notice_progress
 from appointments.tasks import dispatch_soon
 from config.api.errors import error, errors_response
-from strikes.reports import Comparison, DayRow, Figures, StrikeReport, sitrep_csv, strike_report
+from strikes.reports import (
+    Comparison,
+    DayRow,
+    Figures,
+    StrikeReport,
+    StrikesCompared,
+    StrikeTotals,
+    comparison_csv,
+    sitrep_csv,
+    strike_report,
+    strikes_compared,
+)
 
 from .operation_serializers import (
     NoticesGenerateRequestSerializer,
     NoticesGenerateResponseSerializer,
     NoticeSummarySerializer,
-    ReportQuerySerializer,
-    ReportSerializer,
 )
 from .operations_base import STRIKE_ID, TAGS, StrikeOperationView, require_acting_somewhere
+from .report_serializers import (
+    ComparisonQuerySerializer,
+    ReportQuerySerializer,
+    ReportSerializer,
+    StrikeComparisonSerializer,
+)
 
 FORMAT = OpenApiParameter(
     "format",
@@ -58,8 +76,10 @@ class ReportView(StrikeOperationView):
             "One row per trust with a participation record that you may see; `totals` adds "
             "up the counted rows (trusts taking part, or with decisions made). `reported` "
             "sets figures a trust or the press published beside StrikeDesk's own; area-wide "
-            "figures (in `totals.reported`) are for national users only. With "
-            "`?format=csv`, the situation-report CSV as an attachment."
+            "figures (in `totals.reported`) are for national users only. `by_day` has the "
+            "same figures per trust per strike day and `day_totals` the counted trusts per "
+            "day, both leaving out days with nothing in them. With `?format=csv`, the "
+            "situation-report CSV as an attachment."
         ),
         parameters=[STRIKE_ID, FORMAT],
         responses={
@@ -95,9 +115,11 @@ def report_body(report: StrikeReport) -> dict:
         rows.append(
             {
                 "trust": trust.trust.ods_code,
+                "trust_name": trust.trust.name,
                 "participating": trust.participating,
                 "counted": trust.counted,
                 **figures_body(trust.figures, days, reported),
+                "staff_absent_peak": trust.staff_absent_peak,
             }
         )
     counted_days = [day for day in report.by_day if day.trust.id in report.counted_trust_ids]
@@ -105,15 +127,42 @@ def report_body(report: StrikeReport) -> dict:
     return {
         "days": list(report.days),
         "rows": rows,
-        "totals": figures_body(report.total, counted_days, area_figures),
+        "totals": {
+            **figures_body(report.total, counted_days, area_figures),
+            "staff_absent_peak": report.staff_absent_peak,
+        },
+        "by_day": [
+            {
+                "date": day.date,
+                "trust": day.trust.ods_code,
+                "trust_name": day.trust.name,
+                "participating": day.participating,
+                "counted": day.trust.id in report.counted_trust_ids,
+                **counts_body(day.figures),
+                "staff_absent_total": day.staff_absent_total,
+            }
+            for day in report.by_day
+            if _has_any(day.figures, day.staff_absent_total)
+        ],
+        "day_totals": [
+            {
+                "date": day.date,
+                **counts_body(day.figures),
+                "staff_absent_total": day.staff_absent,
+            }
+            for day in report.day_totals()
+            if _has_any(day.figures, day.staff_absent)
+        ],
     }
 
 
-def figures_body(figures: Figures, days: Iterable[DayRow], reported: Iterable[Comparison]) -> dict:
-    staff: dict[tuple, int] = defaultdict(int)
-    for day in days:
-        for absent in day.staff_absent:
-            staff[(day.date, absent.staff_group)] += absent.count
+def _has_any(figures: Figures, staff_absent: int) -> bool:
+    # Days with nothing are left out of the per-day lists: a strike's window has no upper
+    # limit, and a row per empty day of a long one would be most of the answer.
+    return bool(staff_absent) or figures != Figures()
+
+
+def counts_body(figures: Figures) -> dict:
     return {
         "planned": figures.planned,
         "in_strike": figures.in_strike,
@@ -127,6 +176,16 @@ def figures_body(figures: Figures, days: Iterable[DayRow], reported: Iterable[Co
         "postponed_pct": figures.postponed_pct,
         "awaiting_new_date": figures.awaiting_new_date,
         "rescheduled": figures.rescheduled,
+    }
+
+
+def figures_body(figures: Figures, days: Iterable[DayRow], reported: Iterable[Comparison]) -> dict:
+    staff: dict[tuple, int] = defaultdict(int)
+    for day in days:
+        for absent in day.staff_absent:
+            staff[(day.date, absent.staff_group)] += absent.count
+    return {
+        **counts_body(figures),
         "staff_absent": [
             {"date": date, "staff_group": group, "count": count}
             for (date, group), count in sorted(staff.items())
@@ -142,6 +201,79 @@ def figures_body(figures: Figures, days: Iterable[DayRow], reported: Iterable[Co
             }
             for c in reported
         ],
+    }
+
+
+class ComparisonView(APIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        # As the report's: the CSV is the view's own, whatever the Accept header says.
+        if request.query_params.get("format") == "csv":
+            force = True
+        return super().perform_content_negotiation(request, force=force)
+
+    @extend_schema(
+        operation_id="strikes_compare",
+        tags=TAGS,
+        summary="Strikes side by side: which disrupted most",
+        description=(
+            "Every strike not called off, earliest first, with its bookings figures and "
+            "staff out at the trusts taking part **that you may see** (national users: "
+            "every trust): a trust's user compares its own trust's strikes. "
+            "`most_disruptive` names the strike with the most bookings postponed, "
+            "`most_disruptive_pct` the one with the largest share of planned bookings "
+            "postponed. With `?format=csv`, the same rows as a CSV attachment."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                enum=["json", "csv"],
+                description="`json` (the default) or `csv`: the rows as a file download.",
+            )
+        ],
+        responses={
+            (200, "application/json"): StrikeComparisonSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The comparison CSV (with `?format=csv`); columns as documented "
+                "in strikes/reports/comparison.py.",
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        query = ComparisonQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        if query.validated_data["format"] == "csv":
+            out = io.StringIO()
+            comparison_csv(user=request.user, out=out)
+            response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="strikes-compared.csv"'
+            return response
+        compared = strikes_compared(user=request.user)
+        return Response(StrikeComparisonSerializer(comparison_body(compared)).data)
+
+
+def comparison_body(compared: StrikesCompared) -> dict:
+    def strike_id(row: StrikeTotals | None) -> uuid.UUID | None:
+        return None if row is None else row.strike.public_id
+
+    return {
+        "rows": [
+            {
+                "id": row.totals.strike.public_id,
+                "title": row.totals.strike.title,
+                "status": row.totals.strike.status,
+                "starts_at": row.totals.strike.starts_at,
+                "ends_at": row.totals.strike.ends_at,
+                "days": list(row.totals.strike.days),
+                **counts_body(row.totals.figures),
+                "staff_absent_peak": row.staff_absent_peak,
+            }
+            for row in compared.rows
+        ],
+        "most_disruptive": strike_id(compared.comparison.most_disruptive),
+        "most_disruptive_pct": strike_id(compared.comparison.most_disruptive_pct),
     }
 
 
@@ -217,6 +349,8 @@ def _every(keys: Iterable[str], counts: dict[str, int]) -> dict[str, int]:
 
 
 urlpatterns = [
+    # Not under strikes/: "strikes/<id>/" would take "compare" for a strike's id.
+    path("strike-comparison/", ComparisonView.as_view(), name="api-strikes-compare"),
     path("strikes/<str:id>/report/", ReportView.as_view(), name="api-strike-report"),
     path(
         "strikes/<str:id>/notices/generate/",

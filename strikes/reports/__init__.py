@@ -8,11 +8,19 @@ dataclasses.
 """
 
 from .compare import StrikeComparison, StrikeTotals, strikes_compare
+from .comparison import (
+    ComparedStrike,
+    StrikesCompared,
+    comparison_csv,
+    staff_absent_peaks,
+    strikes_compared,
+)
 from .figures import DayRow, Figures, StaffCount, StrikeSummary, TrustRef
 from .sitrep import Sitrep, SitrepRow, sitrep_csv, sitrep_rows
 from .strike import Comparison, StrikeReport, TrustRow, strike_report
 
 __all__ = [
+    "ComparedStrike",
     "Comparison",
     "DayRow",
     "Figures",
@@ -23,10 +31,14 @@ __all__ = [
     "StrikeReport",
     "StrikeSummary",
     "StrikeTotals",
+    "StrikesCompared",
     "TrustRef",
     "TrustRow",
+    "comparison_csv",
     "sitrep_csv",
     "sitrep_rows",
+    "staff_absent_peaks",
     "strike_report",
     "strikes_compare",
+    "strikes_compared",
 ]

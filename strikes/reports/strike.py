@@ -44,6 +44,15 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class DayTotal:
+    """The counted trusts on one day, added up."""
+
+    date: dt.date
+    figures: Figures
+    staff_absent: int
+
+
+@dataclass(frozen=True)
 class StrikeReport:
     strike: StrikeSummary
     national: bool  # sees every trust, and area-wide figures
@@ -62,6 +71,22 @@ class StrikeReport:
 
     def staff_absent_on(self, date: dt.date) -> int:
         return sum(row.staff_absent_total for row in self._counted_on(date))
+
+    def day_totals(self) -> tuple[DayTotal, ...]:
+        """Every day's ``day_total`` and ``staff_absent_on``, in one pass over the rows
+        (asking day by day would go over them once per day of a long window)."""
+        figures = {date: Figures() for date in self.days}
+        staff = dict.fromkeys(self.days, 0)
+        for row in self.by_day:
+            if row.trust.id in self.counted_trust_ids:
+                figures[row.date] += row.figures
+                staff[row.date] += row.staff_absent_total
+        return tuple(DayTotal(date, figures[date], staff[date]) for date in self.days)
+
+    @property
+    def staff_absent_peak(self) -> int:
+        """The counted trusts' staff out on the busiest day (a headcount, as a row's)."""
+        return max((day.staff_absent for day in self.day_totals()), default=0)
 
     def _counted_on(self, date: dt.date) -> list[DayRow]:
         return [

@@ -190,6 +190,8 @@ CALLS = [
     ),
     Call("strike_report", "get", lambda t, s: f"/api/v1/strikes/{s}/report/"),
     Call("strike_report", "get", lambda t, s: f"/api/v1/strikes/{s}/report/?format=csv"),
+    Call("strikes_compare", "get", lambda t, s: "/api/v1/strike-comparison/"),
+    Call("strikes_compare", "get", lambda t, s: "/api/v1/strike-comparison/?format=csv"),
     Call(
         "api_v1_strikes_staff_absences_list",
         "get",
