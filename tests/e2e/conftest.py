@@ -80,11 +80,18 @@ def viewport(request: pytest.FixtureRequest) -> ViewportSize:
 
 
 @pytest.fixture
+def site_url(live_server: Any) -> str:
+    """Where ``page`` points: Django's live server on the test database. The staff
+    journeys override it with the running demo (tests/e2e/demo_site.py)."""
+    return live_server.url
+
+
+@pytest.fixture
 def page(
-    browser: Browser, live_server: Any, viewport: ViewportSize, request: pytest.FixtureRequest
+    browser: Browser, site_url: str, viewport: ViewportSize, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     # No bypass_csp: the page's own Content-Security-Policy must hold in the tests.
-    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    context = browser.new_context(base_url=site_url, viewport=viewport)
     # The fonts are on the internet, which a test must not depend on: their requests are cut
     # off here on every machine, and that failure alone is ignored below. The browser applies
     # the CSP before any request, so a policy refusing the fonts still fails the test.
