@@ -164,7 +164,7 @@ def _refused(
 
 
 def _first_error(asked: DecisionForm) -> str:
-    return next(iter(asked.errors.values()))[0]
+    return str(next(iter(asked.errors.values()))[0])
 
 
 @staff_page
@@ -180,7 +180,7 @@ def confirm(request: HttpRequest, strike_id: uuid.UUID) -> HttpResponse:
         )
     except DomainError as refusal:
         return _refused(request, strike, asked, str(refusal))
-    context = {
+    context: dict[str, Any] = {
         "strike": strike,
         "asked": asked,
         "preview": preview,

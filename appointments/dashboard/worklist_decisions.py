@@ -53,7 +53,7 @@ class DecisionForm(forms.Form):
         self.confirming = confirming
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = self.cleaned_data
         if "decision" not in cleaned:
             return cleaned
         outcome, scope = DECISIONS[cleaned["decision"]]

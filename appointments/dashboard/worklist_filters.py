@@ -12,7 +12,7 @@ an empty list that looks like "nothing at risk".
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -82,23 +82,26 @@ class WorklistFilterForm(forms.Form):
         trusts = self._trusts()
         self.shows_trust = staff.national or len(trusts) > 1
         self.trust_ids = {trust.ods_code: trust.pk for trust in trusts}
-        everything = [("", _("All"))]
-        self.fields["trust"].choices = everything + [(t.ods_code, t.name) for t in trusts]
+        everything: list[tuple[str, Any]] = [("", _("All"))]
         sites = Site.objects.filter(trust__in=trusts).select_related("trust")
-        self.fields["site"].choices = everything + [
-            (s.code, f"{s.name} ({s.trust.name})" if self.shows_trust else s.name)
-            for s in sites.order_by("trust__name", "name")
-        ]
-        self.fields["service"].choices = everything + list(
-            Service.objects.order_by("name").values_list("code", "name")
-        )
-        self.fields["kind"].choices = everything + list(Kind.choices)
-        self.fields["day"].choices = everything + [
-            (day.isoformat(), date_format(day, "l j F Y")) for day in strike_local_dates(strike)
-        ]
-        self.fields["priority"].choices = everything + list(Priority.choices)
-        self.fields["outcome"].choices = [(o.value, OUTCOME_LABELS[o]) for o in LISTED_OUTCOMES]
-        self.fields["sort"].choices = [(key, label) for key, (label, _order) in SORTS.items()]
+        services = Service.objects.order_by("name").values_list("code", "name")
+        self.offered: dict[str, list[tuple[str, Any]]] = {
+            "trust": everything + [(t.ods_code, t.name) for t in trusts],
+            "site": everything
+            + [
+                (s.code, f"{s.name} ({s.trust.name})" if self.shows_trust else s.name)
+                for s in sites.order_by("trust__name", "name")
+            ],
+            "service": everything + list(services),
+            "kind": everything + list(Kind.choices),
+            "day": everything
+            + [(d.isoformat(), date_format(d, "l j F Y")) for d in strike_local_dates(strike)],
+            "priority": everything + list(Priority.choices),
+            "outcome": [(o.value, OUTCOME_LABELS[o]) for o in LISTED_OUTCOMES],
+            "sort": [(key, label) for key, (label, _order) in SORTS.items()],
+        }
+        for name, offered in self.offered.items():
+            self._choice_field(name).choices = offered
         for name, message in (
             ("trust", _("Choose a trust from the list")),
             (
@@ -113,6 +116,10 @@ class WorklistFilterForm(forms.Form):
             ("sort", _("Choose an order from the list")),
         ):
             self.fields[name].error_messages["invalid_choice"] = message
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        # Every field of this form is one; the cast is for the type checker.
+        return cast(forms.ChoiceField, self.fields[name])
 
     def _trusts(self) -> list[Trust]:
         """The trusts the user may see that take part in this strike (by ballot or not:
@@ -161,7 +168,7 @@ class WorklistFilterForm(forms.Form):
                 "label": {"text": str(self.fields[name].label)},
                 "items": [
                     {"value": value, "text": str(text), "selected": value == current}
-                    for value, text in self.fields[name].choices
+                    for value, text in self.offered[name]
                 ],
                 "formGroup": {"classes": "sd-worklist-filters__field"},
             }
