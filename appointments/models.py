@@ -364,7 +364,8 @@ class Notice(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "due_by"], name="notice_status_due_by"),
+            # The dispatch claim walks pending notices in this order and stops at a batch.
+            models.Index(fields=["status", "due_by", "id"], name="notice_status_due_by_id"),
             models.Index(fields=["strike", "status"], name="notice_strike_status"),
         ]
 

@@ -30,7 +30,11 @@ def _luhn_mod32_check(body: str) -> str:
 
 
 def new_booking_reference() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    return with_check_character("".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH)))
+
+
+def with_check_character(body: str) -> str:
+    """``body`` (eleven characters of the alphabet) completed into a booking reference."""
     return body + _luhn_mod32_check(body)
 
 

@@ -6,7 +6,8 @@ stays in the ORM and scoping rules apply, and produce SQL that PostgreSQL and SQ
 both accept.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -98,3 +99,26 @@ def refresh_planner_statistics(*models_: type[models.Model]) -> None:
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models_)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
+
+
+@contextmanager
+def commits_not_waiting_for_disk() -> Iterator[None]:
+    """For the block, PostgreSQL acknowledges a commit before its WAL reaches the disk
+    (``synchronous_commit = off``); a no-op elsewhere.
+
+    Only for work that is safe to repeat: a commit still survives the client dying, and
+    only a crash of the database server itself within a fraction of a second can lose
+    it, which then looks as if the work had not been done. In exchange a small commit
+    costs a round trip instead of a disk flush, which is most of its cost.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if connection.connection is not None and not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")

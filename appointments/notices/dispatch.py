@@ -20,12 +20,13 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from appointments.models import Channel, Notice, NoticeStatus
 from config.errors import DomainError
+from config.sql import commits_not_waiting_for_disk
 from trusts.models import Membership
 from trusts.scope import trust_ids_for
 
@@ -107,6 +108,19 @@ def notices_dispatch(
     seconds = settings.STRIKEDESK_NOTICE_DISPATCH_SECONDS if seconds is None else seconds
     stop_at = time.monotonic() + seconds
     result = DispatchResult()
+    # Each result's commit is a disk flush on PostgreSQL, most of the cost of sending
+    # to the outbox or a fast provider. Without waiting for it, a killed worker loses
+    # nothing; only a crash of the database server can lose the last moment's results,
+    # and those notices stay "sending", so the sweep sends them again: a duplicate at
+    # worst, as with a killed worker, never a patient left untold.
+    with commits_not_waiting_for_disk():
+        _dispatch_batches(backend, batch_size, stop_at, result)
+    return result
+
+
+def _dispatch_batches(
+    backend: NoticeBackend, batch_size: int, stop_at: float, result: DispatchResult
+) -> None:
     while time.monotonic() < stop_at:
         ids = notices_claim(limit=batch_size, now=timezone.now())
         if not ids:
@@ -126,7 +140,6 @@ def notices_dispatch(
             # Out of time (or stopped by the soft time limit): what was claimed and not
             # tried goes straight back, instead of waiting for the sweep.
             _release(untried)
-    return result
 
 
 def _release(ids: set[int]) -> None:
@@ -154,16 +167,40 @@ def _send_one(notice: Notice, backend: NoticeBackend, result: DispatchResult) ->
             notice, f"Unexpected error: {type(error).__name__}", transient=True, result=result
         )
     else:
-        now = timezone.now()
-        # Sent whatever this update finds: a swept or already-receipted notice keeps its
-        # newer state, and is not counted twice.
-        result.sent += Notice.objects.filter(pk=notice.pk, status=NoticeStatus.SENDING).update(
-            status=NoticeStatus.SENT,
-            sent_at=now,
-            provider_reference=provider_reference[:100],
-            last_error="",
-            updated_at=now,
-        )
+        result.sent += _mark_sent(notice.pk, provider_reference[:100], timezone.now())
+
+
+def _mark_sent(notice_id: int, provider_reference: str, now: dt.datetime) -> int:
+    """Record one notice as sent, if it is still ours to record: a swept or already
+    receipted notice keeps its newer state, and is not counted twice.
+
+    Written out rather than through ``QuerySet.update()``: this runs once per message,
+    and compiling the update each time cost more than the database did to run it.
+    """
+    # Stored as the ORM stores it (SQLite keeps datetimes as text in its own format).
+    moment = Notice._meta.get_field("sent_at").get_db_prep_save(now, connection)
+    values = [NoticeStatus.SENT, moment, provider_reference, moment, notice_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SENT_SQL, [*values, NoticeStatus.SENDING])
+        return cursor.rowcount
+
+
+def _mark_sent_sql() -> str:
+    meta = Notice._meta
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    # Identifiers from the model, quoted; every value is a parameter.
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {column('status')} = %s, {column('sent_at')} = %s, "  # noqa: S608
+        f"{column('provider_reference')} = %s, {column('last_error')} = '', "
+        f"{column('updated_at')} = %s WHERE {column('id')} = %s AND {column('status')} = %s"
+    )
+
+
+_MARK_SENT_SQL = _mark_sent_sql()
 
 
 def _record_failure(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Outcome, StrikeImpact
 from config.errors import DomainError
-from config.sql import insert_select
+from config.sql import insert_select, refresh_planner_statistics
 
 from ..models import LONDON, Strike, StrikeStatus
 from ..rules import StrikeRules
@@ -122,7 +122,7 @@ def strike_assess(
         say(f"Re-labelled {reclassified} and followed {moved} moved bookings.")
         added = insert_select(
             into=StrikeImpact,
-            select=work.to_add()
+            select=work.to_add(first_assessment=not work.impacts.exists())
             .annotate(
                 new_outcome=Case(
                     When(rules.exempt(), then=Value(Outcome.EXEMPT)),
@@ -135,6 +135,12 @@ def strike_assess(
             constants={"strike": strike.pk, "created_at": now, "updated_at": now},
             ignore_conflicts=True,
         )
+        if added:
+            # The planner must know the rows just written before it counts them, and
+            # before the next assessment looks for them: with statistics from when the
+            # table was empty it joins by scanning it once per booking. ANALYZE reads a
+            # fixed-size sample, so this costs the same for ten rows as for a million.
+            refresh_planner_statistics(StrikeImpact)
         say(f"Added {added} bookings now in the strike.")
         return _counted(
             work.impacts.annotate(
@@ -160,9 +166,16 @@ class _Work:
         self.undecided = self.impacts.filter(outcome__in=UNDECIDED)
         self.kept = self.undecided.filter(rules.stays_in_strike("appointment__"))
 
-    def to_add(self) -> QuerySet[Appointment]:
+    def to_add(self, *, first_assessment: bool = False) -> QuerySet[Appointment]:
+        """Bookings in the strike without an impact yet. On a strike's first assessment
+        there is none to look for: leaving the anti-join out spares a planner that
+        believes the impact table empty (a new database) from scanning it per booking,
+        and the unique constraint still refuses a second impact per booking."""
+        in_strike = Appointment.objects.filter(self.rules.in_strike())
+        if first_assessment:
+            return in_strike
         already = self.impacts.filter(appointment=OuterRef("pk"))
-        return Appointment.objects.filter(self.rules.in_strike()).filter(~Exists(already))
+        return in_strike.filter(~Exists(already))
 
     def to_remove(self) -> QuerySet[StrikeImpact]:
         return self.undecided.exclude(pk__in=self.kept.values("pk"))
@@ -237,7 +250,12 @@ def _counted(
     reclassified: int,
     moved: int,
 ) -> Assessment:
-    """Group ``rows`` (annotated with counted_outcome and counted_slot) by each dimension."""
+    """Count ``rows`` (annotated with counted_outcome and counted_slot) by each dimension.
+
+    One grouped query over every dimension asked for at once, rolled up here: a national
+    strike's rows are read once, not once per dimension, and the groups (sites x services
+    x kinds x days) stay a few thousand however many bookings there are.
+    """
     paths = {
         "trust": f"{booking}trust__ods_code",
         "site": f"{booking}site__code",
@@ -249,11 +267,31 @@ def _counted(
     tallies = {
         outcome: Count("pk", filter=Q(counted_outcome=outcome)) for outcome in Outcome.values
     }
-    totals = _counts(rows.aggregate(**tallies))
-    by: dict[str, dict[str, ImpactCounts]] = {}
-    for dimension in dimensions:
-        grouped = rows.values(key=F(paths[dimension])).annotate(**tallies).order_by("key")
-        by[dimension] = {str(row["key"]): _counts(row) for row in grouped}
+    if not dimensions:
+        totals = _counts(rows.aggregate(**tallies))
+        by: dict[str, dict[str, ImpactCounts]] = {}
+    else:
+        keys = {f"by_{dimension}": F(paths[dimension]) for dimension in dimensions}
+        outcomes = Outcome.values
+        grouped = rows.values(**keys).annotate(**tallies).order_by()
+        sums: dict[str, dict[str, list[int]]] = {dimension: {} for dimension in dimensions}
+        total = [0] * len(outcomes)
+        for group in grouped.values_list(*keys, *outcomes):
+            counts = group[len(keys) :]
+            for dimension, key in zip(dimensions, group, strict=False):
+                running = sums[dimension].setdefault(str(key), [0] * len(outcomes))
+                for index, count in enumerate(counts):
+                    running[index] += count
+            for index, count in enumerate(counts):
+                total[index] += count
+        totals = _counts(dict(zip(outcomes, total, strict=True)))
+        by = {
+            dimension: {
+                key: _counts(dict(zip(outcomes, sums[dimension][key], strict=True)))
+                for key in sorted(sums[dimension])
+            }
+            for dimension in dimensions
+        }
     return Assessment(
         totals=totals,
         by=by,

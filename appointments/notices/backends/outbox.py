@@ -2,7 +2,6 @@
 so a person can read exactly what patients would get, and nothing leaves the machine."""
 
 import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -30,8 +29,9 @@ class OutboxBackend:
         header.extend(f"Address: {line}" for line in message.address_lines)
         header.append(f"Subject: {message.subject}")
         text = "\n".join(header) + "\n\n" + message.body + "\n"
-        # Written whole, then renamed into place: a reader never sees half a message.
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as out:
-            out.write(text)
-        os.replace(out.name, path)
+        # Written whole, then renamed into place: a reader never sees half a message. The
+        # temporary name is this process's own, so two workers never share one.
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_text(text)
+        os.replace(partial, path)
         return f"outbox:{path.relative_to(self.folder)}"
