@@ -77,7 +77,7 @@ def notices_claim(*, limit: int, now: dt.datetime) -> list[int]:
                 status=NoticeStatus.PENDING, channel__in=channels_sent_by_backend()
             )
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .filter(still_true(now))
+            .filter(still_true(now, per_notice=True))
             .order_by("due_by", "pk")
         )
         ids = list(

@@ -98,6 +98,12 @@ def _database_config() -> dict:
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", 20)
     elif config["ENGINE"] == "django.db.backends.postgresql":
+        if not env.bool("DATABASE_JIT", default=False):
+            # JIT compiles a query when its estimated cost is high, taking 15-30 ms; the
+            # dispatch claim, whose estimate counts every pending notice though it stops
+            # after a batch, spent 18 of its 19 ms compiling. Our large statements are
+            # bound by writing rows and indexes, which JIT does not speed up (see bench/).
+            options.setdefault("options", "-c jit=off")
         if env.bool("DATABASE_POOL", default=True):
             # psycopg 3's pool replaces persistent connections; Django requires
             # CONN_MAX_AGE 0 when the pool is on.
