@@ -10,11 +10,12 @@ export STRIKEDESK_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 # honcho's processes (celery, python) must come from the project's environment.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test test-embedded lint format migrate demo typecheck clean help
+.PHONY: run test test-embedded lint format migrate demo typecheck bench clean help
 
 help:
 	@echo "make run     install, migrate, load the demo and start web + worker + scheduler"
 	@echo "make test    install test tools and run lint, migration check and the test suite"
+	@echo "make bench   the benchmarks (PostgreSQL, Redis and wrk; SCALE=1000000 for the full run)"
 	@echo "make format  apply ruff's formatting and safe fixes"
 	@echo "make clean   remove the virtual environment, node_modules and var/ (the demo database)"
 
@@ -63,6 +64,13 @@ test: lint node_modules/.installed
 test-embedded: $(VENV)/.installed-test node_modules/.installed
 	env -u DATABASE_URL -u CELERY_BROKER_URL -u STRIKEDESK_REQUIRE_SERVICES \
 		$(BIN)/pytest -m "not postgres and not redis" -q
+
+# The benchmarks (bench/, README "Benchmarks"): PostgreSQL, Redis and wrk must be running or
+# installed; the bench makes a database of its own (BENCH_DATABASE_URL) and empties it each run.
+# SCALE (bookings, default 100000) and RUNS (default 3) pass through the environment.
+bench: $(VENV)/.installed-run node_modules/.installed
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python -m bench
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

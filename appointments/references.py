@@ -30,7 +30,10 @@ def _luhn_mod32_check(body: str) -> str:
 
 
 def new_booking_reference() -> str:
-    return with_check_character("".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH)))
+    # 256 is a multiple of the alphabet's 32, so each byte's remainder is uniform: one
+    # call for the randomness instead of eleven (an import makes thousands a second).
+    body = "".join(ALPHABET[byte % len(ALPHABET)] for byte in secrets.token_bytes(RANDOM_LENGTH))
+    return with_check_character(body)
 
 
 def with_check_character(body: str) -> str:

@@ -7,6 +7,7 @@ skipping the tests that matter.
 """
 
 import os
+import shutil
 import uuid
 from urllib.parse import urlparse
 
@@ -50,6 +51,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         elif not _redis_answers(url):
             host = urlparse(url).netloc
             _missing(f"needs Redis: nothing answered at {host}")
+    if item.get_closest_marker("wrk") and shutil.which("wrk") is None:
+        _missing("needs the wrk load generator: run `apt-get install wrk`")
     if item.get_closest_marker("browser"):
         # Debian's chromium, not a Playwright download: CI installs it with apt-get.
         # tests/e2e/conftest.py launches the same path.
