@@ -5,9 +5,11 @@ import platform
 import resource
 import statistics
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import connection
@@ -95,8 +97,13 @@ class ChildRun:
 
 
 def run_child(command: Sequence[str], *, env: Mapping[str, str]) -> ChildRun:
-    """Run ``command`` to the end; its wall time and its own peak resident memory
-    (wait4's rusage is the child's alone, not the bench's)."""
+    """Run ``command`` to the end; its wall time and its own peak resident memory.
+
+    The peak is the kernel's high-water mark of the child's own address space (VmHWM),
+    read as it runs. Not wait4's ``ru_maxrss``: Linux carries a parent's peak into a
+    child across fork and exec, so every child of a bench that has just built a million
+    rows would report the bench's own 240 MB.
+    """
     started = time.perf_counter()
     with subprocess.Popen(
         list(command),
@@ -105,12 +112,33 @@ def run_child(command: Sequence[str], *, env: Mapping[str, str]) -> ChildRun:
         stderr=subprocess.STDOUT,
         text=True,
     ) as child:
+        peak = _HighWaterMark(child.pid)
+        peak.start()
         output = child.stdout.read() if child.stdout else ""
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+        child.wait()
+        peak.join()
     elapsed = time.perf_counter() - started
-    # Linux reports ru_maxrss in kilobytes.
-    return ChildRun(elapsed, usage.ru_maxrss / 1024, child.returncode, output)
+    return ChildRun(elapsed, peak.mb, child.returncode, output)
+
+
+class _HighWaterMark(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.status = Path(f"/proc/{pid}/status")
+        self.mb = 0.0
+
+    def run(self) -> None:
+        while True:
+            try:
+                text = self.status.read_text()
+            except OSError:  # gone: the last reading stands
+                return
+            for line in text.splitlines():
+                if line.startswith("VmHWM:"):
+                    self.mb = max(self.mb, int(line.split()[1]) / 1024)
+            if "State:\tZ" in text:
+                return
+            time.sleep(0.02)
 
 
 def own_peak_rss_mb() -> float:

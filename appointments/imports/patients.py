@@ -14,7 +14,7 @@ from collections.abc import Callable
 from appointments.models import Appointment, Channel, Patient
 
 from .rows import DETAIL_FIELDS, ParsedRow, PatientValues
-from .sql import BULK_BATCH, models_by_keys, update_rows
+from .sql import insert_new, models_by_keys, update_rows
 from .staging import Staging
 
 PATIENT_COLUMNS = (*DETAIL_FIELDS, "date_of_birth", "preferred_channel")
@@ -42,7 +42,7 @@ def patients_with_ids(patients: list[PatientValues]) -> dict[str, int]:
         for number, values in latest.items()
         if number not in ids
     ]
-    Patient.objects.bulk_create(new, batch_size=BULK_BATCH)
+    insert_new(new)
     ids.update((patient.nhs_number, patient.pk) for patient in new)
     return ids
 

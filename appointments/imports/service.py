@@ -43,7 +43,7 @@ from .catalogue import Catalogue
 from .patients import apply_patient_details, patients_with_ids, stage_patients
 from .readers import ImportSource, RawRow, RowProblem
 from .rows import BookingValues, ParsedRow, RowError, parse_row
-from .sql import BULK_BATCH, insert_per_id, models_by_keys, update_rows
+from .sql import BULK_BATCH, insert_new, insert_per_id, models_by_keys, update_rows
 from .staging import Staging
 
 CHUNK_SIZE = 2000
@@ -319,7 +319,7 @@ class _Run:
             stored.updated_at = self.now
             changed.append((stored, differ, was))
             outcomes[key] = UPDATED
-        Appointment.objects.bulk_create(created, batch_size=BULK_BATCH)
+        insert_new(created)
         update_rows([booking for booking, _, _ in changed], [*BOOKING_COLUMNS, "updated_at"])
         insert_per_id(
             into=AppointmentEvent,

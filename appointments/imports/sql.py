@@ -17,6 +17,7 @@ The SQL is built from table and column names the callers give as constants, and
 placeholders; values always travel as parameters.
 """
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -177,3 +178,48 @@ def update_rows(objects: Sequence[models.Model], fields: Sequence[str]) -> None:
             f"UPDATE {table} SET {assignments} WHERE {columns[0]} = %s",  # noqa: S608
             [(*row[1:], row[0]) for row in rows],
         )
+
+
+def insert_new(objects: Sequence[models.Model]) -> None:
+    """Insert ``objects`` (new, all of one model) and set their primary keys.
+
+    On PostgreSQL one ``INSERT ... SELECT * FROM unnest(...) RETURNING`` of the values
+    as the instances hold them: ``bulk_create`` passes every value of every row through
+    its insert compiler, and at 100,000 bookings and their patients that was a fifth of
+    an import's time. The row parser has already made each value what its column holds
+    (aware datetimes, dates, strings, ids); JSON is encoded here, and ``auto_now`` fields
+    are stamped by their own ``pre_save`` as the ORM would. Elsewhere ``bulk_create``.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=BULK_BATCH)  # type: ignore[attr-defined]
+        return
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    stamped = [field for field in fields if getattr(field, "auto_now", False)]
+    stamped += [field for field in fields if getattr(field, "auto_now_add", False)]
+    encoded = {field.attname for field in fields if isinstance(field, models.JSONField)}
+    columns: list[list[Any]] = [[] for _ in fields]
+    for obj in objects:
+        for field in stamped:
+            field.pre_save(obj, add=True)
+        for index, field in enumerate(fields):
+            value = getattr(obj, field.attname)
+            columns[index].append(json.dumps(value) if field.attname in encoded else value)
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(field.column)) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    primary = quote(str(meta.pk.column))  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608
+            f"SELECT * FROM unnest({arrays}) RETURNING {primary}",
+            columns,
+        )
+        # In the order of unnest's rows, as Django's own bulk_create relies on.
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
