@@ -119,6 +119,18 @@ def commits_not_waiting_for_disk() -> Iterator[None]:
     try:
         yield
     finally:
-        if connection.connection is not None and not connection.needs_rollback:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
+        _reset_synchronous_commit()
+
+
+def _reset_synchronous_commit() -> None:
+    """Put the session's setting back; a connection that cannot take it is closed, so it
+    never returns to the pool still not waiting for the disk."""
+    if connection.connection is None:
+        return
+    try:
+        if connection.in_atomic_block and connection.needs_rollback:
+            raise RuntimeError("the transaction is failing")
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+    except Exception:  # any failure here must not hide the block's own exception
+        connection.close()

@@ -120,6 +120,11 @@ def _reference_data() -> tuple[dict[str, Trust], dict[str, Service]]:
             Site.objects.update_or_create(
                 code=site.code, defaults={"trust": trust, "name": site.name, "town": site.town}
             )
+    return trusts, service_catalogue()
+
+
+def service_catalogue() -> dict[str, Service]:
+    """The demo's services by code, upserted with who delivers them (the bench uses it too)."""
     services: dict[str, Service] = {}
     for service_fact in facts.SERVICES:
         service, _ = Service.objects.update_or_create(
@@ -132,7 +137,7 @@ def _reference_data() -> tuple[dict[str, Trust], dict[str, Service]]:
         )
         service.staff_groups.set(StaffGroup.objects.filter(code__in=service_fact.staff_groups))
         services[service_fact.code] = service
-    return trusts, services
+    return services
 
 
 def _strike(

@@ -18,6 +18,7 @@ placeholders; values always travel as parameters.
 """
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -123,6 +124,13 @@ def _column_fields(model: type[models.Model], names: Sequence[str]) -> list[mode
     return fields
 
 
+def _array_element_type(field: models.Field) -> str:
+    """The column's type without its length (varchar(12) -> varchar): an explicit cast to
+    varchar(12) cuts a longer value short in silence, where storing it into the column
+    refuses it, as an ORM save would."""
+    return re.sub(r"\(\d+(,\s*\d+)?\)", "", str(field.db_type(connection)))
+
+
 def insert_per_id(
     *, into: type[models.Model], id_field: str, ids: Sequence[int], constants: dict[str, Any]
 ) -> None:
@@ -131,7 +139,7 @@ def insert_per_id(
     quote = connection.ops.quote_name
     fields = _column_fields(into, [id_field, *constants])
     columns = [quote(str(field.column)) for field in fields]
-    types = [str(field.db_type(connection)) for field in fields]
+    types = [_array_element_type(field) for field in fields]
     prepared = tuple(
         field.get_db_prep_save(value, connection)
         for field, value in zip(fields[1:], constants.values(), strict=True)
@@ -165,7 +173,7 @@ def update_rows(objects: Sequence[models.Model], fields: Sequence[str]) -> None:
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in concrete)
+            arrays = ", ".join(f"%s::{_array_element_type(field)}[]" for field in concrete)
             assignments = ", ".join(f"{column} = new.{column}" for column in columns[1:])
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM unnest({arrays}) "  # noqa: S608
@@ -210,7 +218,7 @@ def insert_new(objects: Sequence[models.Model]) -> None:
             columns[index].append(json.dumps(value) if field.attname in encoded else value)
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(field.column)) for field in fields)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    arrays = ", ".join(f"%s::{_array_element_type(field)}[]" for field in fields)
     primary = quote(str(meta.pk.column))  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(

@@ -110,9 +110,10 @@ def notices_dispatch(
     result = DispatchResult()
     # Each result's commit is a disk flush on PostgreSQL, most of the cost of sending
     # to the outbox or a fast provider. Without waiting for it, a killed worker loses
-    # nothing; only a crash of the database server can lose the last moment's results,
-    # and those notices stay "sending", so the sweep sends them again: a duplicate at
-    # worst, as with a killed worker, never a patient left untold.
+    # nothing; only a crash of the database server can lose the last moment's commits,
+    # and their notices are then back to "sending" (the sweep returns them) or
+    # "pending": sent again, a duplicate at worst, as with a killed worker, never a
+    # patient left untold.
     with commits_not_waiting_for_disk():
         _dispatch_batches(backend, batch_size, stop_at, result)
     return result

@@ -7,7 +7,7 @@ the rest, so a patient is never sent yesterday's news.
 
 import datetime as dt
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
@@ -23,7 +23,7 @@ def decision_time(impact: str = "") -> Coalesce:
     return Coalesce(F(f"{impact}decided_at"), F(f"{impact}created_at"))
 
 
-def _still_decided(outcome: str, *, per_notice: bool) -> Exists | Exact:
+def _still_decided(outcome: str, *, per_notice: bool) -> Exists | Coalesce:
     """The impact still has the outcome, from the very decision the notice reports.
 
     Two spellings of one rule. As ``EXISTS``, PostgreSQL hashes every impact of that
@@ -36,7 +36,13 @@ def _still_decided(outcome: str, *, per_notice: bool) -> Exists | Exact:
         appointment=OuterRef("appointment"), strike=OuterRef("strike"), outcome=outcome
     )
     if per_notice:
-        return Exact(Subquery(impact.values("decision")[:1]), F("about"))
+        # No such impact gives NULL; false instead, so that excluding (NOT) these notices
+        # means what it means with EXISTS.
+        return Coalesce(
+            Exact(Subquery(impact.values("decision")[:1]), F("about")),
+            Value(False),
+            output_field=BooleanField(),
+        )
     return Exists(impact.filter(decision=OuterRef("about")))
 
 

@@ -4,6 +4,7 @@ same file into a bare table; and the peak memory of the import and of notice gen
 import csv
 import datetime as dt
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -11,11 +12,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from appointments.imports.fields import CSV_COLUMNS
-from appointments.nhs_number import nhs_check_digit
 from demo import facts
 from trusts.models import Service, Site
 
-from ..dataset import SLOTS, national_strike
+from ..dataset import SLOTS, national_strike, nhs_numbers
 from ..measure import HIGHER_IS_BETTER, LOWER_IS_BETTER, ChildRun, Figure, run_child, timed
 from . import Context, sql, vacuum
 
@@ -69,7 +69,9 @@ def _memory(context: Context, *, small_rows: int, small_peak: float) -> Figure:
     peaks["generation"] = generation
     largest = max(peaks.values())
     import_peaks = [value for key, value in peaks.items() if key.startswith("import_")]
-    flat = max(import_peaks) <= 1.2 * min(import_peaks)
+    # Flat means within a fifth; one size measured (SCALE at most the import's rows)
+    # says nothing about it.
+    flat = max(import_peaks) <= 1.2 * min(import_peaks) if len(import_peaks) > 1 else None
     figure = Figure(
         scenario="peak memory",
         measures="peak RSS of the import command and of notice generation (own process)",
@@ -79,7 +81,8 @@ def _memory(context: Context, *, small_rows: int, small_peak: float) -> Figure:
         target=f"<= {MEMORY_LIMIT_MB} MB and flat from 100k to 1M",
         counts={key: round(value, 1) for key, value in peaks.items()},
     )
-    figure.met = largest <= MEMORY_LIMIT_MB and flat
+    figure.counts["flat"] = flat
+    figure.met = None if flat is None else largest <= MEMORY_LIMIT_MB and flat
     return figure
 
 
@@ -104,7 +107,8 @@ def write_csv(path: Path, rows: int) -> None:
     sites = list(Site.objects.select_related("trust").values_list("code", "trust__ods_code"))
     services = list(Service.objects.values_list("code", flat=True))
     first_day = timezone.localdate() + dt.timedelta(days=40)
-    nhs_numbers = _nhs_numbers(rows)
+    # Up from 800: the bench's own patients count down from 999 (bench/dataset.py).
+    numbers = nhs_numbers(rows, start=800_000_000, step=1)
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
@@ -124,7 +128,7 @@ def write_csv(path: Path, rows: int) -> None:
                     "starts_at": starts.isoformat(),
                     "priority": "routine" if n % 7 else "urgent",
                     "referral_received_on": (starts.date() - dt.timedelta(days=90)).isoformat(),
-                    "patient_nhs_number": nhs_numbers[n],
+                    "patient_nhs_number": numbers[n],
                     "patient_given_name": facts.GIVEN_NAMES[n % len(facts.GIVEN_NAMES)],
                     "patient_family_name": facts.FAMILY_NAMES[n % len(facts.FAMILY_NAMES)],
                     "patient_date_of_birth": (
@@ -139,19 +143,6 @@ def write_csv(path: Path, rows: int) -> None:
                 }.get(column, "")
                 for column in CSV_COLUMNS
             )
-
-
-def _nhs_numbers(count: int) -> list[str]:
-    """Valid NHS numbers from a block the bench's own patients (999... down) never reach."""
-    numbers: list[str] = []
-    candidate = 800_000_000
-    while len(numbers) < count:
-        first_nine = f"{candidate:09d}"
-        check = nhs_check_digit(first_nine)
-        if check is not None:
-            numbers.append(f"{first_nine}{check}")
-        candidate += 1
-    return numbers
 
 
 def forget_imported() -> None:
@@ -203,7 +194,8 @@ def _import(context: Context, path: Path) -> ChildRun:
 
 
 def _check_imported(rows: int, output: str) -> None:
-    if f"{rows:,} created" not in output:
+    created = re.search(r"^([\d,]+) created, ", output, re.MULTILINE)
+    if created is None or int(created[1].replace(",", "")) != rows:
         raise AssertionError(f"the import did not create {rows:,} bookings:\n{output[-2000:]}")
 
 

@@ -28,6 +28,7 @@ from appointments.models import Appointment
 from appointments.references import format_booking_reference
 
 from ..measure import HIGHER_IS_BETTER, Figure
+from ..processes import start, stop, tail
 from . import Context
 
 CONNECTIONS = 20
@@ -153,7 +154,7 @@ def _load(wrk: str, url: str, script: Path | None, *, seconds: int, log: Path) -
         [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
     if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
-        raise AssertionError(f"wrk saw errors against {url}:\n{output}\n{_tail(log)}")
+        raise AssertionError(f"wrk saw errors against {url}:\n{output}\n{tail(log)}")
     return Load(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
         p99_ms=_milliseconds(re.search(r"99%\s+([\d.]+\w+)", output)[1]),
@@ -174,7 +175,6 @@ class _gunicorn:
 
     def __enter__(self) -> Path:
         env = {
-            **os.environ,
             "DJANGO_SETTINGS_MODULE": self.context.settings_module,
             "DATABASE_URL": self.context.database_url,
             "CELERY_BROKER_URL": self.context.broker_url,
@@ -186,15 +186,7 @@ class _gunicorn:
             f"--bind=127.0.0.1:{self.port}", f"--workers={WORKERS}", "--worker-class=sync",
             "--backlog=2048",
         ]  # fmt: skip
-        with self.log.open("w") as output:
-            self.process = subprocess.Popen(
-                command,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                cwd=settings.BASE_DIR,
-                start_new_session=True,
-            )
+        self.process = start(command, env=env, log=self.log)
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             try:
@@ -206,23 +198,14 @@ class _gunicorn:
                 if self.process.poll() is not None:
                     break
                 time.sleep(0.2)
-        self.__exit__()
-        raise AssertionError(f"gunicorn did not start:\n{_tail(self.log)}")
+        stop(self.process)
+        raise AssertionError(f"gunicorn did not start:\n{tail(self.log)}")
 
     def __exit__(self, *exc_info: object) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
-            self.process.wait()
+        stop(self.process)
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    return "\n".join(log.read_text().splitlines()[-lines:])

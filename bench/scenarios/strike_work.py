@@ -91,8 +91,12 @@ def assess(context: Context, strike: Strike) -> Figure:
         # As the API's and the dashboard's assess call it: counts per trust.
         elapsed, result = timed(lambda: strike_assess(strike=strike, dimensions=("trust",)))
         figure.runs.append(elapsed)
-        if result.added != floor_rows:
-            raise AssertionError(f"assess added {result.added}, the floor {floor_rows}")
+        floor_exempt = scalar(f"SELECT count(*) FROM {FLOOR_IMPACTS} WHERE outcome = 'exempt'")
+        if (result.added, result.totals.exempt) != (floor_rows, floor_exempt):
+            raise AssertionError(
+                f"assess added {result.added} ({result.totals.exempt} exempt), "
+                f"the floor {floor_rows} ({floor_exempt} exempt)"
+            )
     sql(f"DROP TABLE {FLOOR_IMPACTS}")
     vacuum(IMPACTS)
     figure.counts = {

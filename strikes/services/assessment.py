@@ -136,11 +136,12 @@ def strike_assess(
             ignore_conflicts=True,
         )
         if added:
-            # The planner must know the rows just written before it counts them, and
-            # before the next assessment looks for them: with statistics from when the
-            # table was empty it joins by scanning it once per booking. ANALYZE reads a
-            # fixed-size sample, so this costs the same for ten rows as for a million.
-            refresh_planner_statistics(StrikeImpact)
+            # The next assessment's planner must know the rows just written: with
+            # statistics from when the table was empty it joins by scanning it once per
+            # booking. ANALYZE reads a fixed-size sample, so it costs the same for ten
+            # rows as for a million; after the commit, so that it holds no lock on the
+            # table while other strikes are assessed.
+            transaction.on_commit(lambda: refresh_planner_statistics(StrikeImpact))
         say(f"Added {added} bookings now in the strike.")
         return _counted(
             work.impacts.annotate(

@@ -2,6 +2,7 @@
 so a person can read exactly what patients would get, and nothing leaves the machine."""
 
 import os
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -29,9 +30,12 @@ class OutboxBackend:
         header.extend(f"Address: {line}" for line in message.address_lines)
         header.append(f"Subject: {message.subject}")
         text = "\n".join(header) + "\n\n" + message.body + "\n"
-        # Written whole, then renamed into place: a reader never sees half a message. The
-        # temporary name is this process's own, so two workers never share one.
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        partial.write_text(text)
+        # Written whole, then renamed into place: a reader never sees half a message. Only
+        # the owner may read it (it holds a name and an address), and the temporary name
+        # is this write's own.
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(text)
         os.replace(partial, path)
         return f"outbox:{path.relative_to(self.folder)}"
