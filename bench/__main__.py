@@ -32,12 +32,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="RESULTS",
+        help="print the README's table from a results file and stop (nothing is measured)",
+    )
+    parser.add_argument(
         "--import-rows",
         type=int,
         default=None,
         help="rows in the import scenario's CSV (default: 100,000, or the scale if smaller)",
     )
     options = parser.parse_args(argv)
+    if options.markdown is not None:
+        from .table import markdown
+
+        print(markdown(json.loads(options.markdown.read_text())))
+        return 0
     chosen = [name for name in options.only.split(",") if name] or list(SCENARIOS)
     unknown = set(chosen) - set(SCENARIOS)
     if unknown:

@@ -2,7 +2,6 @@
 
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import threading
@@ -73,21 +72,6 @@ def timed(work: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def repeat(
-    work: Callable[[], Any], *, runs: int, reset: Callable[[], None] | None = None
-) -> tuple[list[float], list[Any]]:
-    """Run ``work`` ``runs`` times, ``reset`` (untimed) before each; seconds and results."""
-    seconds: list[float] = []
-    results: list[Any] = []
-    for _ in range(runs):
-        if reset is not None:
-            reset()
-        elapsed, result = timed(work)
-        seconds.append(elapsed)
-        results.append(result)
-    return seconds, results
-
-
 @dataclass(frozen=True)
 class ChildRun:
     seconds: float
@@ -139,10 +123,6 @@ class _HighWaterMark(threading.Thread):
             if "State:\tZ" in text:
                 return
             time.sleep(0.02)
-
-
-def own_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def machine() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,7 @@ def run_all(
         # a scenario left out still runs, once, unreported.
         if name not in chosen:
             say(f"[{name}] preparing (not measured) ...")
-            prepare = Context(**{**context.__dict__, "runs": 1})
-            PREPARE[name](prepare, strike)
+            PREPARE[name](replace(context, runs=1), strike)
             return
         say(f"[{name}] measuring ...")
         result = work()
